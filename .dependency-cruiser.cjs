@@ -1,0 +1,41 @@
+// The layering of the hexagon, held by a tool (npm run lint): the domain knows nothing of the outside, the
+// use cases know only the domain, and only the composition root knows every adapter.
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ holds rules only: no adapters, no use cases, no frameworks, no I/O modules.',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: {
+        pathNot: ['^src/domain/', '^node_modules/uuid/', '^uuid$'],
+      },
+    },
+    {
+      name: 'use-cases-depend-on-ports',
+      comment: 'app/ talks to the outside only through the interfaces it declares.',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: ['^src/adapters/', '^node_modules/(fastify|kysely|mysql2|@platformatic)'] },
+    },
+    {
+      name: 'adapters-do-not-reach-across',
+      comment: 'HTTP does not talk to Kafka or MySQL directly; it goes through a use case.',
+      severity: 'error',
+      from: { path: '^src/adapters/http/' },
+      to: { path: ['^src/adapters/kafka/', '^src/adapters/mysql/'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,93 @@
+// POST /api/attendance: identity → request → use case → answer. The same-day rule is not here (domain and
+// unique key own it); this file only translates.
+
+import type {} from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { type AttendanceStore, recordAttendance } from '../../app/record-attendance.ts';
+import {
+  AlreadyAttendedProblem,
+  AttendanceRecordResponse,
+  ProblemResponse,
+  RecordAttendanceBody,
+} from '../../contracts/attendance-api.ts';
+import { type LocalDateTime, parseWireDateTime } from '../../domain/local-date-time.ts';
+import type { IdentityResolver } from './identity.ts';
+import { sendProblem } from './problems.ts';
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export function attendanceRoutes(deps: { store: AttendanceStore; identity: IdentityResolver; zone: string; now: () => number }) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    app.post<{ Body: RecordAttendanceBody }>(
+      '/api/attendance',
+      {
+        schema: {
+          summary: 'Record that the calling user attended today (or at the given time)',
+          description:
+            'At most one attendance per user and calendar date of the business time zone. A record is never ' +
+            'changed. Publishes AttendanceRecordCreated to Kafka through the transactional outbox.',
+          tags: ['attendance'],
+          headers: {
+            type: 'object',
+            properties: {
+              'x-owner-id': {
+                type: 'string',
+                description: "The caller's user id, set by the API gateway after it verified the user's JWT (gateway mode).",
+              },
+            },
+          },
+          body: RecordAttendanceBody,
+          response: {
+            201: { description: 'Recorded', ...AttendanceRecordResponse },
+            400: { description: 'Invalid body or attendance time', ...ProblemResponse },
+            401: { description: 'The caller is not identified', ...ProblemResponse },
+            403: { description: 'The identities of the request disagree', ...ProblemResponse },
+            409: { description: 'Already attended on that date; carries the existing record', ...AlreadyAttendedProblem },
+            503: { description: 'A dependency is unavailable; retry after Retry-After seconds', ...ProblemResponse },
+          },
+        },
+      },
+      async (request, reply) => {
+        const identity = await deps.identity(request);
+        if (!identity.ok) {
+          reply.header('www-authenticate', identity.challenge);
+          return sendProblem(reply, identity.kind, identity.detail);
+        }
+        const rawTime = request.body?.attendanceTime ?? undefined;
+        let requestedTime: LocalDateTime | undefined;
+        if (rawTime !== undefined) {
+          const parsed = parseWireDateTime(rawTime, deps.zone);
+          if (!parsed.ok) return sendProblem(reply, 'invalidAttendanceTime', `attendanceTime "${rawTime}" ${parsed.reason}.`);
+          requestedTime = parsed.value;
+        }
+        const traceparent = request.headers.traceparent;
+        const result = await recordAttendance(
+          { store: deps.store, zone: deps.zone, now: deps.now },
+          {
+            userId: identity.ownerId,
+            requestedTime,
+            traceparent: typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? traceparent : undefined,
+          },
+        );
+        switch (result.kind) {
+          case 'created':
+            request.log.info({ userId: result.record.userId, attendanceId: result.record.id }, 'attendance recorded');
+            return reply.code(201).header('location', `/api/attendance/${result.record.id}`).send(result.record);
+          case 'already-attended':
+            return sendProblem(
+              reply,
+              'alreadyAttended',
+              `User already attended on ${result.existing.attendanceTime.slice(0, 10)} (attendance ${result.existing.id}).`,
+              { existing: { id: result.existing.id, attendanceTime: result.existing.attendanceTime } },
+            );
+          case 'in-future':
+            return sendProblem(
+              reply,
+              'attendanceInFuture',
+              `attendanceTime is more than 5 minutes ahead of the server clock (latest allowed now: ${result.latestAllowed}).`,
+            );
+        }
+      },
+    );
+  };
+}

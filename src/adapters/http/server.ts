@@ -1,0 +1,118 @@
+// The Fastify server: request ids, the JSON body rules, and the one error handler that turns every failure
+// into problem+json (a client's mistake is never a 5xx; an outage is a fast 503 with Retry-After).
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
+import { PROBLEM_CONTENT_TYPE, type ProblemKind, problemBody, sendProblem } from './problems.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface HttpServerOptions {
+  logger: FastifyBaseLogger;
+  bodyLimitBytes: number;
+  /** Seconds a client should wait before retrying after a 503. */
+  retryAfterSeconds?: number;
+}
+
+const FASTIFY_ERROR_PROBLEMS: Record<string, ProblemKind> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'bodyTooLarge',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupportedMediaType',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalidRequest',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformedJson',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformedJson',
+};
+
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // One log line per request, written in onResponse below.
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Slow-loris protection: a client has this long to send its headers and its whole request.
+    connectionTimeout: 30_000,
+    requestTimeout: 10_000,
+    maxParamLength: 100,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+  });
+
+  // JSON with an empty body means "no body" (SPEC §3: the body is optional); everything else parses as usual,
+  // with Fastify's protection against prototype poisoning.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseOptionalJson = (
+    request: FastifyRequest,
+    body: string | Buffer,
+    done: (error: Error | null, value?: unknown) => void,
+  ) => {
+    if (body.toString().trim() === '') done(null, null);
+    else parseJson(request, body.toString(), done);
+  };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseOptionalJson);
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]*\+json$/, { parseAs: 'string' }, parseOptionalJson);
+  // A body-less request may still say text/plain (curl -d '' does): accepted only when it is empty.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+    if (body.toString().trim() === '') done(null, null);
+    else
+      done(
+        Object.assign(new Error('the body must be JSON (Content-Type: application/json)'), {
+          statusCode: 415,
+          code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+        }),
+        undefined,
+      );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DependencyUnavailableError) {
+      request.log.warn({ err: error.cause ?? error, dependency: error.dependency }, 'dependency unavailable');
+      reply.header('retry-after', String(options.retryAfterSeconds ?? 1));
+      return sendProblem(reply, 'unavailable', `The ${error.dependency} is unavailable; please retry shortly.`);
+    }
+    if (error.validation) {
+      const detail = error.validation
+        .map(
+          (v) =>
+            `${v.instancePath === '' ? (error.validationContext ?? 'request') : v.instancePath.slice(1).replaceAll('/', '.')} ${v.message ?? 'is invalid'}`,
+        )
+        .join('; ');
+      return sendProblem(reply, 'invalidRequest', detail);
+    }
+    const mapped = error.code === undefined ? undefined : FASTIFY_ERROR_PROBLEMS[error.code];
+    if (mapped !== undefined) return sendProblem(reply, mapped, error.message);
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      // Any other client error Fastify raises (for example a malformed header): keep its status.
+      const body = problemBody('invalidRequest', request, error.message);
+      return reply
+        .code(error.statusCode)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send({ ...body, status: error.statusCode });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendProblem(reply, 'internal', 'An unexpected error occurred; it has been logged with this request id.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 'notFound', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+  );
+
+  return app;
+}

@@ -1,0 +1,172 @@
+// Moves committed outbox rows to Kafka: woken in-process right after a commit (milliseconds, not a polling
+// interval), with a polling fallback that also picks up what another instance or a crashed process left.
+// Delivery is at least once: a row is deleted only after the broker acknowledged its event, and a crash in
+// between re-sends it with the same event-id, on which consumers dedupe.
+
+import type { Logger } from 'pino';
+import type { TopicNames } from '../../config.ts';
+import {
+  attendanceRecordCreated,
+  datingParticipationRecorded,
+  eventIdOf,
+  studyParticipationRecorded,
+} from '../../domain/events.ts';
+import { instantOf } from '../../domain/local-date-time.ts';
+import type { MysqlOutboxStore, PendingEvent } from '../mysql/outbox-store.ts';
+import type { StringProducer } from './kafka-clients.ts';
+import { topicOf } from './topics.ts';
+
+export interface RelayObserver {
+  /** After each acknowledged batch: for every event, the time from its outbox insert to the broker's ack. */
+  published(commitToAckMs: number[]): void;
+}
+
+interface RelayOptions {
+  store: MysqlOutboxStore;
+  producer: StringProducer;
+  topics: TopicNames;
+  zone: string;
+  logger: Logger;
+  pollIntervalMs: number;
+  batchSize: number;
+  observer?: RelayObserver;
+}
+
+const LEADERSHIP_RETRY_MS = 1000;
+const MAX_BACKOFF_MS = 5000;
+
+export class OutboxRelay {
+  readonly #options: RelayOptions;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #woken = false;
+  #wakeUp: (() => void) | undefined;
+
+  constructor(options: RelayOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Called after a transaction that wrote outbox rows has committed. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeUp?.();
+  }
+
+  /** Lets the current batch finish, publishes what is already committed, then gives the lock back. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await this.#options.store.resignLeadership();
+  }
+
+  /** Publishes everything pending now; used on shutdown and by tests. Answers how many were published. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.#publishOneBatch();
+      if (published === 0) return total;
+      total += published;
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { logger } = this.#options;
+    let failures = 0;
+    while (this.#running) {
+      try {
+        if (!(await this.#options.store.tryBecomeLeader())) {
+          await this.#sleep(LEADERSHIP_RETRY_MS, false);
+          continue;
+        }
+        const published = await this.#publishOneBatch();
+        if (failures > 0) logger.info({ failures }, 'outbox relay recovered');
+        failures = 0;
+        if (published === 0) await this.#sleep(this.#options.pollIntervalMs, true);
+      } catch (error) {
+        failures++;
+        // Logged on the first failure and then sparingly, so that an outage is visible without a log storm.
+        if (failures === 1 || failures % 20 === 0) logger.error({ err: error, failures }, 'outbox relay failed; retrying');
+        await this.#sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 6)), false);
+      }
+    }
+    // Shutdown: what is committed is sent now rather than after the next start.
+    if (this.#options.store.isLeader) {
+      await this.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay could not flush on stop'));
+    }
+  }
+
+  async #publishOneBatch(): Promise<number> {
+    const { store, producer, batchSize } = this.#options;
+    if (!store.isLeader) return 0;
+    const events = await store.nextBatch(batchSize);
+    if (events.length === 0) return 0;
+    const readAt = performance.now();
+    await producer.send({ messages: events.map((e) => this.#toMessage(e)) });
+    // Ages come from the database's clock at read time plus our own elapsed time: no clocks are compared.
+    const sendMs = performance.now() - readAt;
+    await store.markPublished(events.map((e) => e.outboxId));
+    this.#options.observer?.published(events.map((e) => e.ageAtReadMs + sendMs));
+    return events.length;
+  }
+
+  #toMessage(event: PendingEvent) {
+    const { topics, zone } = this.#options;
+    let payload: object;
+    let occurredAt: string;
+    switch (event.type) {
+      case 'AttendanceRecordCreated':
+        payload = attendanceRecordCreated(event.record);
+        occurredAt = event.record.createdAt;
+        break;
+      case 'DatingParticipationRecorded':
+        payload = datingParticipationRecorded(event.record);
+        occurredAt = event.record.recordedAt;
+        break;
+      case 'StudyParticipationRecorded':
+        payload = studyParticipationRecorded(event.record);
+        occurredAt = event.record.recordedAt;
+        break;
+    }
+    const headers: Record<string, string> = {
+      'event-id': eventIdOf(event.type, event.record.id),
+      'event-type': event.type,
+      'occurred-at': instantOf(occurredAt as never, zone),
+      'content-type': 'application/json',
+    };
+    if (event.traceparent !== null) headers.traceparent = event.traceparent;
+    return {
+      topic: topicOf(event.type, topics),
+      // One user's events share a partition and so keep their order.
+      key: event.record.userId,
+      value: JSON.stringify(payload),
+      headers,
+    };
+  }
+
+  /** Waits for `ms`, or less when `wakeable` and a commit wakes the relay; a stop always ends the wait. */
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    if (wakeable && this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.#wakeUp = undefined;
+        if (wakeable) this.#woken = false;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.#wakeUp = wakeable ? finish : () => (this.#running ? undefined : finish());
+    });
+  }
+}

@@ -1,0 +1,111 @@
+// Attendance in MySQL. The insert and its outbox row go to the server as one multi-statement round trip:
+// the request path pays one network exchange and one commit, nothing more.
+
+import type { ResultSetHeader } from 'mysql2';
+import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
+import type { AttendanceStore } from '../../app/record-attendance.ts';
+import type { AttendanceRecord, NewAttendance } from '../../domain/attendance.ts';
+import type { BusinessDate, LocalDateTime } from '../../domain/local-date-time.ts';
+import type { OwnerId } from '../../domain/owner-id.ts';
+import { type Database, fromSqlDateTime, isDatabaseUnavailable, isDeadlock, isDuplicateKey, toSqlDateTime } from './database.ts';
+import { withDeadline } from './deadline.ts';
+
+const INSERT_WITH_EVENT = `START TRANSACTION;
+INSERT INTO attendance_records (user_id, attendance_time, attendance_date, created_at) VALUES (?, ?, ?, ?);
+INSERT INTO outbox_events (event_type, record_id, traceparent) VALUES ('AttendanceRecordCreated', LAST_INSERT_ID(), ?);
+COMMIT`;
+
+const MAX_DEADLOCK_RETRIES = 3;
+
+export class MysqlAttendanceStore implements AttendanceStore {
+  readonly #database: Database;
+  readonly #timeoutMs: number;
+  readonly #onEventWritten: () => void;
+
+  constructor(database: Database, options: { timeoutMs: number; onEventWritten: () => void }) {
+    this.#database = database;
+    this.#timeoutMs = options.timeoutMs;
+    this.#onEventWritten = options.onEventWritten;
+  }
+
+  async insertWithEvent(
+    attendance: NewAttendance,
+    trace: { traceparent: string | undefined },
+  ): Promise<{ kind: 'created'; record: AttendanceRecord } | { kind: 'duplicate' }> {
+    const params = [
+      attendance.userId,
+      toSqlDateTime(attendance.attendanceTime),
+      attendance.attendanceDate,
+      toSqlDateTime(attendance.createdAt),
+      trace.traceparent ?? null,
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const id = await withDeadline(this.#insertOnce(params), this.#timeoutMs, 'attendance insert');
+        this.#onEventWritten();
+        return {
+          kind: 'created',
+          record: {
+            id,
+            userId: attendance.userId,
+            attendanceTime: attendance.attendanceTime,
+            createdAt: attendance.createdAt,
+          },
+        };
+      } catch (error) {
+        if (isDuplicateKey(error)) return { kind: 'duplicate' };
+        if (isDeadlock(error) && attempt < MAX_DEADLOCK_RETRIES) continue;
+        throw isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', error) : error;
+      }
+    }
+  }
+
+  async #insertOnce(params: unknown[]): Promise<number> {
+    const connection = await this.#database.pool.getConnection();
+    let results: unknown;
+    try {
+      [results] = await connection.query({ sql: INSERT_WITH_EVENT, timeout: this.#timeoutMs }, params);
+      connection.release();
+    } catch (error) {
+      // A failed statement ends the multi-statement inside the open transaction: close the transaction before
+      // the pool hands the connection out again, or drop the connection when it is broken anyway.
+      if (isDatabaseUnavailable(error)) {
+        connection.destroy();
+      } else {
+        await connection.query('ROLLBACK').then(
+          () => connection.release(),
+          () => connection.destroy(),
+        );
+      }
+      throw error;
+    }
+    // One result per statement: START TRANSACTION, the record's INSERT, the outbox INSERT, COMMIT.
+    const recordInsert = (results as ResultSetHeader[])[1];
+    if (recordInsert === undefined) throw new Error('multi-statement insert returned no result for the record');
+    return Number(recordInsert.insertId);
+  }
+
+  async findByUserAndDate(userId: OwnerId, date: BusinessDate): Promise<AttendanceRecord | undefined> {
+    try {
+      const row = await withDeadline(
+        this.#database.db
+          .selectFrom('attendance_records')
+          .select(['id', 'user_id', 'attendance_time', 'created_at'])
+          .where('user_id', '=', userId)
+          .where('attendance_date', '=', date)
+          .executeTakeFirst(),
+        this.#timeoutMs,
+        'attendance lookup',
+      );
+      if (row === undefined) return undefined;
+      return {
+        id: Number(row.id),
+        userId: row.user_id as OwnerId,
+        attendanceTime: fromSqlDateTime<LocalDateTime>(row.attendance_time),
+        createdAt: fromSqlDateTime<LocalDateTime>(row.created_at),
+      };
+    } catch (error) {
+      throw isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', error) : error;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// One mysql2 pool for the whole process, shared by Kysely (for most queries) and by the request path's
+// single-round-trip transaction (see attendance-store.ts).
+
+import { Kysely, MysqlDialect } from 'kysely';
+import { createPool, type Pool, type PoolOptions } from 'mysql2';
+import type { Pool as PromisePool } from 'mysql2/promise';
+import type { RecordingDatabase } from './schema.ts';
+
+export interface Database {
+  db: Kysely<RecordingDatabase>;
+  pool: PromisePool;
+  databaseName: string;
+  close(): Promise<void>;
+}
+
+export function connectionOptions(databaseUrl: string): PoolOptions {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: url.port === '' ? 3306 : Number(url.port),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')),
+    charset: 'utf8mb4_bin',
+    // Local business times stay text end to end: no driver-side time zone conversion.
+    dateStrings: true,
+    supportBigNumbers: true,
+    // Used only for the request path's transaction, whose statements are all parameterised.
+    multipleStatements: true,
+    connectTimeout: 2000,
+    enableKeepAlive: true,
+  };
+}
+
+export function openDatabase(databaseUrl: string, poolSize: number): Database {
+  const options = connectionOptions(databaseUrl);
+  const callbackPool: Pool = createPool({ ...options, connectionLimit: poolSize, maxIdle: poolSize, queueLimit: 0 });
+  const db = new Kysely<RecordingDatabase>({ dialect: new MysqlDialect({ pool: callbackPool }) });
+  return {
+    db,
+    pool: callbackPool.promise(),
+    databaseName: options.database as string,
+    // Kysely's destroy ends the pool it was given.
+    close: () => db.destroy(),
+  };
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_QUERY_INTERRUPTED',
+  'ER_OPTION_PREVENTS_STATEMENT', // a read-only replica after a failover
+]);
+
+/** True for errors that say "the database cannot serve now" rather than "this statement is wrong". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: string; fatal?: boolean; errno?: number };
+  return e.fatal === true || (e.code !== undefined && UNAVAILABLE_CODES.has(e.code));
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'ER_DUP_ENTRY';
+}
+
+/** InnoDB may pick a duplicate-key insert as a deadlock victim under concurrency; the transaction is retried. */
+export function isDeadlock(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'ER_LOCK_DEADLOCK';
+}
+
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]` from the store to canonical ISO text (see domain/local-date-time.ts). */
+export function fromSqlDateTime<T extends string>(value: string): T {
+  const [date, time = '00:00:00'] = value.split(' ');
+  const [clock, fraction = ''] = time.split('.');
+  const micros = fraction.replace(/0+$/, '');
+  return (micros === '' ? `${date}T${clock}` : `${date}T${clock}.${micros}`) as T;
+}
+
+export function toSqlDateTime(value: string): string {
+  return value.replace('T', ' ');
+}

@@ -1,0 +1,49 @@
+// The tables as Kysely sees them. DATETIME columns travel as text (mysql2 `dateStrings`), so no driver ever
+// shifts a local business time by the process's or the server's time zone.
+
+import type { Generated } from 'kysely';
+
+export interface AttendanceRecordsTable {
+  id: Generated<number>;
+  user_id: string;
+  attendance_time: string;
+  attendance_date: string;
+  created_at: string;
+}
+
+export interface DatingParticipationsTable {
+  id: Generated<number>;
+  dating_group_id: string;
+  user_id: string;
+  meeting_id: string;
+  event_name: string;
+  scheduled_at: string;
+  meeting_created_at: string;
+  recorded_at: string;
+}
+
+export interface StudyParticipationsTable {
+  id: Generated<number>;
+  study_group_id: string;
+  user_id: string;
+  meeting_id: string;
+  study_group_name: string;
+  meeting_name: string;
+  completed_at: string;
+  recorded_at: string;
+}
+
+export interface OutboxEventsTable {
+  id: Generated<number>;
+  event_type: string;
+  record_id: number;
+  traceparent: string | null;
+  created_at: Generated<string>;
+}
+
+export interface RecordingDatabase {
+  attendance_records: AttendanceRecordsTable;
+  dating_participations: DatingParticipationsTable;
+  study_participations: StudyParticipationsTable;
+  outbox_events: OutboxEventsTable;
+}

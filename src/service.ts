@@ -1,0 +1,138 @@
+// The composition root: builds every adapter from the config, wires them to the use cases, starts them,
+// and stops them in reverse order.
+
+import { sql } from 'kysely';
+import pino, { type Logger } from 'pino';
+import { attendanceRoutes } from './adapters/http/attendance-routes.ts';
+import { healthRoutes } from './adapters/http/health-routes.ts';
+import { gatewayIdentity } from './adapters/http/identity.ts';
+import { createHttpServer } from './adapters/http/server.ts';
+import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
+import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
+import { allTopics } from './adapters/kafka/topics.ts';
+import { MysqlAttendanceStore } from './adapters/mysql/attendance-store.ts';
+import { openDatabase } from './adapters/mysql/database.ts';
+import { ensureDatabaseExists, migrateToLatest } from './adapters/mysql/migrator.ts';
+import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
+import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
+import type { Config } from './config.ts';
+
+export interface RunningService {
+  /** host:port the HTTP server listens on. */
+  address: { host: string; port: number };
+  relay: OutboxRelay;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'recording-command' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['req.headers.authorization', '*.authorization', '*.password', 'config.databaseUrl'], censor: '[redacted]' },
+  });
+}
+
+export async function migrate(config: Pick<Config, 'databaseUrl'>): Promise<string[]> {
+  await ensureDatabaseExists(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, 2);
+  try {
+    return await migrateToLatest(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+export async function startService(config: Config, logger: Logger = createLogger(config)): Promise<RunningService> {
+  const startedAt = performance.now();
+  if (config.migrateOnStart) {
+    const applied = await migrate(config);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  }
+  const database = openDatabase(config.databaseUrl, config.databasePoolSize);
+  const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId });
+
+  const relay = new OutboxRelay({
+    store: new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName),
+    producer,
+    topics: config.topics,
+    zone: config.businessTimeZone,
+    logger: logger.child({ component: 'outbox-relay' }),
+    pollIntervalMs: config.outboxPollIntervalMs,
+    batchSize: config.outboxBatchSize,
+  });
+  const wakeRelay = () => relay.wake();
+  const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
+  const _participationStore = new MysqlParticipationStore(database.db, { onEventsWritten: wakeRelay });
+  const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
+
+  const topicSetup = config.kafkaCreateTopics
+    ? ensureTopics({
+        brokers: config.kafkaBrokers,
+        clientId: config.kafkaClientId,
+        topics: allTopics(config.topics),
+        partitions: config.kafkaTopicPartitions,
+        replicationFactor: config.kafkaTopicReplicationFactor,
+      }).then(
+        (created) => {
+          if (created.length > 0) logger.info({ created }, 'kafka topics created');
+        },
+        // The HTTP side works without Kafka (events wait in the outbox); the relay retries until topics exist.
+        (error: unknown) => logger.error({ err: error }, 'could not create kafka topics; the relay retries until they exist'),
+      )
+    : Promise.resolve();
+
+  const app = createHttpServer({ logger, bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(
+    healthRoutes([
+      {
+        name: 'mysql',
+        run: async () => {
+          await sql`SELECT 1`.execute(database.db);
+          return { ok: true };
+        },
+      },
+      {
+        name: 'kafka',
+        run: async () => {
+          const metadata = await producer.metadata({ topics: [] });
+          return { ok: metadata.brokers.size > 0, detail: `${metadata.brokers.size} broker(s)` };
+        },
+      },
+      {
+        name: 'outbox',
+        run: async () => {
+          const backlog = await outboxForHealth.backlog();
+          return { ok: backlog.oldestAgeMs <= config.outboxMaxAgeMs, detail: backlog };
+        },
+      },
+    ]),
+  );
+  await app.register(
+    attendanceRoutes({ store: attendanceStore, identity: gatewayIdentity(), zone: config.businessTimeZone, now: Date.now }),
+  );
+
+  await topicSetup;
+  relay.start();
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info({ port, ms: Math.round(performance.now() - startedAt) }, 'recording command service ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address: { host: config.host, port },
+    relay,
+    logger,
+    stop: () => {
+      stopping ??= (async () => {
+        await app.close();
+        await relay.stop();
+        await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'kafka producer close failed'));
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// POST /api/attendance through the real HTTP entry, with the real database and broker behind it.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
+import { TopicReader } from '../support/topic-reader.ts';
+
+let sut: ServiceUnderTest;
+let events: TopicReader;
+
+beforeAll(async () => {
+  sut = await startTestService();
+  events = await TopicReader.open([sut.config.topics.attendanceRecorded]);
+});
+
+afterAll(async () => {
+  await events?.close();
+  await sut?.stop();
+  if (sut) await dropDatabase(sut.config.databaseUrl);
+});
+
+const newUser = () => `user_${Date.now()}_${uniqueSuffix()}`;
+
+function post(owner: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method: 'POST', headers: { ...headers } };
+  if (owner !== undefined) (init.headers as Record<string, string>)['x-owner-id'] = owner;
+  if (body !== undefined) {
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  return fetch(`${sut.baseUrl}/api/attendance`, init);
+}
+
+async function expectProblem(response: Response, status: number, type: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  const problem = await response.json();
+  expect(problem).toMatchObject({ type: `urn:grewmeet:problem:${type}`, status });
+  expect(problem.title).toEqual(expect.any(String));
+  expect(problem.detail).toEqual(expect.any(String));
+  expect(problem.requestId).toEqual(response.headers.get('x-request-id'));
+  return problem;
+}
+
+describe('POST /api/attendance', () => {
+  it('records an attendance: 201 with the record and Location, and publishes AttendanceRecordCreated', async () => {
+    const user = newUser();
+    const response = await post(user, { attendanceTime: '2025-01-03T10:00:00' });
+    expect(response.status).toBe(201);
+    const body = await response.json();
+    expect(body).toEqual({
+      id: expect.any(Number),
+      userId: user,
+      attendanceTime: '2025-01-03T10:00:00',
+      createdAt: expect.any(String),
+    });
+    expect(response.headers.get('location')).toBe(`/api/attendance/${body.id}`);
+
+    const [event] = (await events.waitFor((m) => m.some((e) => e.key === user))).filter((e) => e.key === user);
+    expect(JSON.parse(event?.value ?? '')).toEqual(body);
+    expect(Object.keys(event?.json ?? {}).sort()).toEqual(['attendanceTime', 'createdAt', 'id', 'userId']);
+    expect(event?.headers['event-type']).toBe('AttendanceRecordCreated');
+    expect(event?.headers['content-type']).toBe('application/json');
+    expect(event?.headers['event-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(event?.headers['occurred-at'] ?? '')).not.toBeNaN();
+    expect(event?.headers['occurred-at']).toMatch(/Z$/);
+  });
+
+  it('takes the current time when the body is absent, empty, {} or null', async () => {
+    for (const body of [undefined, '', {}, 'null', { attendanceTime: null }]) {
+      const response = await post(newUser(), body);
+      expect(response.status, `body ${JSON.stringify(body)}`).toBe(201);
+      const record = await response.json();
+      expect(record.attendanceTime).toBe(record.createdAt);
+    }
+  });
+
+  it('refuses a second attendance on the same business day with 409 and the existing record', async () => {
+    const user = newUser();
+    const first = await (await post(user, { attendanceTime: '2025-01-03T23:30:00' })).json();
+    // 2025-01-03T14:45Z is 23:45 in Seoul: the same business date as the late-evening local time above.
+    const second = await post(user, { attendanceTime: '2025-01-03T14:45:00Z' });
+    const problem = await expectProblem(second, 409, 'already-attended');
+    expect(problem.existing).toEqual({ id: first.id, attendanceTime: '2025-01-03T23:30:00' });
+  });
+
+  it('records the next business day again, even when UTC still says the same day', async () => {
+    const user = newUser();
+    expect((await post(user, { attendanceTime: '2025-01-03T23:30:00' })).status).toBe(201);
+    // 15:30Z on the 3rd is 00:30 on the 4th in Seoul.
+    const next = await post(user, { attendanceTime: '2025-01-03T15:30:00Z' });
+    expect(next.status).toBe(201);
+    expect((await next.json()).attendanceTime).toBe('2025-01-04T00:30:00');
+  });
+
+  it('keeps up to 6 fraction digits, cutting the rest', async () => {
+    const response = await post(newUser(), { attendanceTime: '2025-02-01T08:00:00.123456789' });
+    expect((await response.json()).attendanceTime).toBe('2025-02-01T08:00:00.123456');
+  });
+
+  it.each([
+    ['a number', { attendanceTime: 20250103 }, 'invalid-request'],
+    ['an array body', [1, 2], 'invalid-request'],
+    ['a string body', '"now"', 'invalid-request'],
+    ['a non-date string', { attendanceTime: 'tomorrow' }, 'invalid-attendance-time'],
+    ['an impossible date', { attendanceTime: '2025-02-30T10:00:00' }, 'invalid-attendance-time'],
+    ['a far-future time', { attendanceTime: '2999-01-01T00:00:00' }, 'attendance-in-future'],
+    ['malformed JSON', '{"attendanceTime": ', 'malformed-json'],
+  ])('answers 400 problem+json for %s', async (_, body, type) => {
+    await expectProblem(await post(newUser(), body), 400, type);
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    await expectProblem(
+      await post(newUser(), 'attendanceTime=now', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported-media-type',
+    );
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['over 64 characters', 'u'.repeat(65)],
+  ])('answers 401 when the owner id is %s', async (_, owner) => {
+    const response = await post(owner, {});
+    await expectProblem(response, 401, 'unauthenticated');
+    expect(response.headers.get('www-authenticate')).toBeTruthy();
+  });
+
+  it('lets exactly one of 50 concurrent requests for one user and day win', async () => {
+    const user = newUser();
+    const responses = await Promise.all(Array.from({ length: 50 }, () => post(user, { attendanceTime: '2025-03-01T09:00:00' })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    const [rows] = await sut.sql.query('SELECT COUNT(*) AS n FROM attendance_records WHERE user_id = ?', [user]);
+    expect((rows as { n: number }[])[0]?.n).toBe(1);
+    await sut.service.relay.drain();
+    await events.waitFor((m) => m.some((e) => e.key === user));
+    expect(events.messages.filter((e) => e.key === user)).toHaveLength(1);
+  });
+
+  it('echoes a given x-request-id and generates one otherwise', async () => {
+    const given = await post(undefined, {}, { 'x-request-id': 'trace-abc-123' });
+    expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
+    expect((await given.json()).requestId).toBe('trace-abc-123');
+    const generated = await post(undefined, {});
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('has no way to change or delete an attendance', async () => {
+    const created = await (await post(newUser(), {})).json();
+    for (const method of ['PUT', 'PATCH', 'DELETE']) {
+      const response = await fetch(`${sut.baseUrl}/api/attendance/${created.id}`, { method });
+      expect(response.status).toBe(404);
+    }
+  });
+});
