@@ -1,6 +1,7 @@
 // POST /api/attendance through the real HTTP entry, with the real database and broker behind it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../support/http.ts';
 import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
 import { TopicReader } from '../support/topic-reader.ts';
 
@@ -33,7 +34,7 @@ function post(owner: string | undefined, body?: unknown, headers: Record<string,
 async function expectProblem(response: Response, status: number, type: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toContain('application/problem+json');
-  const problem = await response.json();
+  const problem = await readJson(response);
   expect(problem).toMatchObject({ type: `urn:grewmeet:problem:${type}`, status });
   expect(problem.title).toEqual(expect.any(String));
   expect(problem.detail).toEqual(expect.any(String));
@@ -46,7 +47,7 @@ describe('POST /api/attendance', () => {
     const user = newUser();
     const response = await post(user, { attendanceTime: '2025-01-03T10:00:00' });
     expect(response.status).toBe(201);
-    const body = await response.json();
+    const body = await readJson(response);
     expect(body).toEqual({
       id: expect.any(Number),
       userId: user,
@@ -69,14 +70,14 @@ describe('POST /api/attendance', () => {
     for (const body of [undefined, '', {}, 'null', { attendanceTime: null }]) {
       const response = await post(newUser(), body);
       expect(response.status, `body ${JSON.stringify(body)}`).toBe(201);
-      const record = await response.json();
+      const record = await readJson(response);
       expect(record.attendanceTime).toBe(record.createdAt);
     }
   });
 
   it('refuses a second attendance on the same business day with 409 and the existing record', async () => {
     const user = newUser();
-    const first = await (await post(user, { attendanceTime: '2025-01-03T23:30:00' })).json();
+    const first = await readJson(await post(user, { attendanceTime: '2025-01-03T23:30:00' }));
     // 2025-01-03T14:45Z is 23:45 in Seoul: the same business date as the late-evening local time above.
     const second = await post(user, { attendanceTime: '2025-01-03T14:45:00Z' });
     const problem = await expectProblem(second, 409, 'already-attended');
@@ -89,12 +90,12 @@ describe('POST /api/attendance', () => {
     // 15:30Z on the 3rd is 00:30 on the 4th in Seoul.
     const next = await post(user, { attendanceTime: '2025-01-03T15:30:00Z' });
     expect(next.status).toBe(201);
-    expect((await next.json()).attendanceTime).toBe('2025-01-04T00:30:00');
+    expect((await readJson(next)).attendanceTime).toBe('2025-01-04T00:30:00');
   });
 
   it('keeps up to 6 fraction digits, cutting the rest', async () => {
     const response = await post(newUser(), { attendanceTime: '2025-02-01T08:00:00.123456789' });
-    expect((await response.json()).attendanceTime).toBe('2025-02-01T08:00:00.123456');
+    expect((await readJson(response)).attendanceTime).toBe('2025-02-01T08:00:00.123456');
   });
 
   it.each([
@@ -143,13 +144,13 @@ describe('POST /api/attendance', () => {
   it('echoes a given x-request-id and generates one otherwise', async () => {
     const given = await post(undefined, {}, { 'x-request-id': 'trace-abc-123' });
     expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
-    expect((await given.json()).requestId).toBe('trace-abc-123');
+    expect((await readJson(given)).requestId).toBe('trace-abc-123');
     const generated = await post(undefined, {});
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('has no way to change or delete an attendance', async () => {
-    const created = await (await post(newUser(), {})).json();
+    const created = await readJson(await post(newUser(), {}));
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
       const response = await fetch(`${sut.baseUrl}/api/attendance/${created.id}`, { method });
       expect(response.status).toBe(404);

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureDatabaseServer } from '../../scripts/local-stack/database.ts';
+import { ensureDatabaseServer, stopPrivateDatabaseServer } from '../../scripts/local-stack/database.ts';
 import { KafkaBroker } from '../../scripts/local-stack/kafka-broker.ts';
 import { freePort } from './free-port.ts';
 
@@ -28,6 +28,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseServerUrl', serverUrl);
   return async () => {
     await broker.stop();
+    await stopPrivateDatabaseServer(join(dir, 'mysql'));
     await rm(dir, { recursive: true, force: true });
   };
 }

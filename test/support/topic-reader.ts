@@ -72,7 +72,9 @@ export class TopicReader {
   }
 
   async close(): Promise<void> {
-    await this.#stream?.close().catch(() => undefined);
-    await this.#consumer.close(true).catch(() => undefined);
+    const quietly = (work: Promise<void>) => work.catch(() => undefined);
+    if (this.#stream !== undefined) await quietly(this.#stream.close());
+    // The callback form: TypeScript resolves close(true) to the overload that returns void.
+    await new Promise<void>((resolve) => this.#consumer.close(true, () => resolve()));
   }
 }

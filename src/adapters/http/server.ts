@@ -2,7 +2,13 @@
 // into problem+json (a client's mistake is never a 5xx; an outage is a fast 503 with Retry-After).
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
 import { PROBLEM_CONTENT_TYPE, type ProblemKind, problemBody, sendProblem } from './problems.ts';
 
@@ -27,7 +33,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     // One log line per request, written in onResponse below.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: options.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: (request) => {
@@ -37,7 +43,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Slow-loris protection: a client has this long to send its headers and its whole request.
     connectionTimeout: 30_000,
     requestTimeout: 10_000,
-    maxParamLength: 100,
+    routerOptions: { maxParamLength: 100 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
   });
