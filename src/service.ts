@@ -9,18 +9,21 @@ import { gatewayIdentity } from './adapters/http/identity.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
 import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
+import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
 import { allTopics } from './adapters/kafka/topics.ts';
 import { MysqlAttendanceStore } from './adapters/mysql/attendance-store.ts';
 import { openDatabase } from './adapters/mysql/database.ts';
 import { ensureDatabaseExists, migrateToLatest } from './adapters/mysql/migrator.ts';
 import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
+import { recordParticipations } from './app/record-participations.ts';
 import type { Config } from './config.ts';
 
 export interface RunningService {
   /** host:port the HTTP server listens on. */
   address: { host: string; port: number };
   relay: OutboxRelay;
+  consumer: ParticipationConsumer | undefined;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -64,7 +67,21 @@ export async function startService(config: Config, logger: Logger = createLogger
   });
   const wakeRelay = () => relay.wake();
   const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
-  const _participationStore = new MysqlParticipationStore(database.db, { onEventsWritten: wakeRelay });
+  const participationStore = new MysqlParticipationStore(database.db, { onEventsWritten: wakeRelay });
+  const consumer = config.consumersEnabled
+    ? new ParticipationConsumer({
+        brokers: config.kafkaBrokers,
+        clientId: config.kafkaClientId,
+        groupId: config.kafkaGroupId,
+        topics: config.topics,
+        zone: config.businessTimeZone,
+        maxBatch: config.consumerMaxBatch,
+        logger: logger.child({ component: 'participation-consumer' }),
+        producer,
+        record: (received) =>
+          recordParticipations({ store: participationStore, zone: config.businessTimeZone, now: Date.now }, received),
+      })
+    : undefined;
   const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
 
   const topicSetup = config.kafkaCreateTopics
@@ -115,6 +132,7 @@ export async function startService(config: Config, logger: Logger = createLogger
 
   await topicSetup;
   relay.start();
+  consumer?.start();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -124,10 +142,13 @@ export async function startService(config: Config, logger: Logger = createLogger
   return {
     address: { host: config.host, port },
     relay,
+    consumer,
     logger,
     stop: () => {
       stopping ??= (async () => {
         await app.close();
+        // Consumers first: their last batch commits and wakes the relay, which then flushes it.
+        await consumer?.stop();
         await relay.stop();
         await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'kafka producer close failed'));
         await database.close();

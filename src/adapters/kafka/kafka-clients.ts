@@ -1,14 +1,18 @@
 // The Kafka clients this service builds, with the settings that its guarantees rest on.
 
-import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
 
-export type StringProducer = Producer<string, string, string, string>;
+type Bytes = string | Buffer;
+/** Text is sent as UTF-8; bytes (a dead letter's original value) are sent untouched. */
+const asBytes = (data?: Bytes) => (data === undefined ? undefined : typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
-export function createEventProducer(options: { brokers: string[]; clientId: string }): StringProducer {
+export type EventProducer = Producer<Bytes, Bytes, Bytes, Bytes>;
+
+export function createEventProducer(options: { brokers: string[]; clientId: string }): EventProducer {
   return new Producer({
     clientId: options.clientId,
     bootstrapBrokers: options.brokers,
-    serializers: stringSerializers,
+    serializers: { key: asBytes, value: asBytes, headerKey: asBytes, headerValue: asBytes },
     // Idempotence + acks=all: a retried batch is written once, and an ack means every in-sync replica has it.
     idempotent: true,
     acks: ProduceAcks.ALL,

@@ -13,7 +13,7 @@ import {
 } from '../../domain/events.ts';
 import { instantOf } from '../../domain/local-date-time.ts';
 import type { MysqlOutboxStore, PendingEvent } from '../mysql/outbox-store.ts';
-import type { StringProducer } from './kafka-clients.ts';
+import type { EventProducer } from './kafka-clients.ts';
 import { topicOf } from './topics.ts';
 
 export interface RelayObserver {
@@ -23,7 +23,7 @@ export interface RelayObserver {
 
 interface RelayOptions {
   store: MysqlOutboxStore;
-  producer: StringProducer;
+  producer: EventProducer;
   topics: TopicNames;
   zone: string;
   logger: Logger;
