@@ -3,14 +3,13 @@
 
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
-import { attendanceRoutes } from './adapters/http/attendance-routes.ts';
-import { healthRoutes } from './adapters/http/health-routes.ts';
+import { createHttpApi } from './adapters/http/http-api.ts';
 import { gatewayIdentity } from './adapters/http/identity.ts';
-import { createHttpServer } from './adapters/http/server.ts';
 import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
 import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
 import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
 import { allTopics } from './adapters/kafka/topics.ts';
+import { ServiceMetrics } from './adapters/metrics/metrics.ts';
 import { MysqlAttendanceStore } from './adapters/mysql/attendance-store.ts';
 import { openDatabase } from './adapters/mysql/database.ts';
 import { ensureDatabaseExists, migrateToLatest } from './adapters/mysql/migrator.ts';
@@ -56,6 +55,8 @@ export async function startService(config: Config, logger: Logger = createLogger
   const database = openDatabase(config.databaseUrl, config.databasePoolSize);
   const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId });
 
+  const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
+  const metrics = new ServiceMetrics({ outboxBacklog: () => outboxForHealth.backlog() });
   const relay = new OutboxRelay({
     store: new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName),
     producer,
@@ -64,6 +65,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     logger: logger.child({ component: 'outbox-relay' }),
     pollIntervalMs: config.outboxPollIntervalMs,
     batchSize: config.outboxBatchSize,
+    observer: metrics.relayObserver,
   });
   const wakeRelay = () => relay.wake();
   const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
@@ -78,11 +80,12 @@ export async function startService(config: Config, logger: Logger = createLogger
         maxBatch: config.consumerMaxBatch,
         logger: logger.child({ component: 'participation-consumer' }),
         producer,
+        observer: metrics.consumerObserver,
+        onLag: (lag) => metrics.observeConsumerLag(lag),
         record: (received) =>
           recordParticipations({ store: participationStore, zone: config.businessTimeZone, now: Date.now }, received),
       })
     : undefined;
-  const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
 
   const topicSetup = config.kafkaCreateTopics
     ? ensureTopics({
@@ -100,9 +103,13 @@ export async function startService(config: Config, logger: Logger = createLogger
       )
     : Promise.resolve();
 
-  const app = createHttpServer({ logger, bodyLimitBytes: config.bodyLimitBytes });
-  await app.register(
-    healthRoutes([
+  const app = await createHttpApi({
+    server: {
+      logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      observeRequest: (route, method, status, seconds) => metrics.observeHttp(route, method, status, seconds),
+    },
+    readiness: [
       {
         name: 'mysql',
         run: async () => {
@@ -124,11 +131,10 @@ export async function startService(config: Config, logger: Logger = createLogger
           return { ok: backlog.oldestAgeMs <= config.outboxMaxAgeMs, detail: backlog };
         },
       },
-    ]),
-  );
-  await app.register(
-    attendanceRoutes({ store: attendanceStore, identity: gatewayIdentity(), zone: config.businessTimeZone, now: Date.now }),
-  );
+    ],
+    metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
+    attendance: { store: attendanceStore, identity: gatewayIdentity(), zone: config.businessTimeZone, now: Date.now },
+  });
 
   await topicSetup;
   relay.start();

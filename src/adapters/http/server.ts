@@ -2,6 +2,8 @@
 // into problem+json (a client's mistake is never a 5xx; an outage is a fast 503 with Retry-After).
 
 import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -19,7 +21,18 @@ export interface HttpServerOptions {
   bodyLimitBytes: number;
   /** Seconds a client should wait before retrying after a 503. */
   retryAfterSeconds?: number;
+  /** Called once per answered request, e.g. for the request-duration histogram. */
+  observeRequest?: (route: string, method: string, status: number, seconds: number) => void;
 }
+
+export const API_INFO = {
+  title: 'GrewMeet recording command service',
+  version: '1.0.0',
+  description:
+    'The write side of the recording domain: attendance check-ins over HTTP; dating and study participations ' +
+    'from Kafka. Every record is published to Kafka through a transactional outbox (see docs/asyncapi.yaml). ' +
+    'Every error is application/problem+json (RFC 9457).',
+};
 
 const FASTIFY_ERROR_PROBLEMS: Record<string, ProblemKind> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'bodyTooLarge',
@@ -53,6 +66,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL: ids in paths must not explode the metric's label set.
+    options.observeRequest?.(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
       'request',
@@ -115,6 +130,20 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     request.log.error({ err: error }, 'unexpected error');
     return sendProblem(reply, 'internal', 'An unexpected error occurred; it has been logged with this request id.');
   });
+
+  // The OpenAPI document is generated from the route schemas: one source for validation, types and docs.
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: API_INFO,
+      servers: [{ url: 'http://localhost:8083', description: 'npm run dev' }],
+      tags: [
+        { name: 'attendance', description: 'Attendance check-ins' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 'notFound', `No route for ${request.method} ${request.url.split('?')[0]}.`),

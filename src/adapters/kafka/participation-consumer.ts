@@ -45,6 +45,8 @@ export interface ParticipationConsumerOptions {
     study: StudyParticipationReceived[];
   }): Promise<ParticipationBatchOutcome>;
   observer?: ConsumerObserver;
+  /** Consumer lag per topic and partition, every few seconds (negative: not assigned here). */
+  onLag?: (lag: Map<string, bigint[]>) => void;
 }
 
 class StopRequested extends Error {}
@@ -84,6 +86,16 @@ export class ParticipationConsumer {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    const { onLag, topics } = this.#options;
+    if (onLag !== undefined) {
+      this.#consumer.on('consumer:lag', onLag);
+      // Lag is noise when it cannot be computed (broker away); the consumer's own errors are logged elsewhere.
+      this.#consumer.on('consumer:lag:error', () => undefined);
+      this.#consumer.startLagMonitoring(
+        { topics: [topics.datingParticipationCompleted, topics.studyParticipationCompleted] },
+        5_000,
+      );
+    }
     this.#loop = this.#run();
   }
 
@@ -93,6 +105,7 @@ export class ParticipationConsumer {
     this.#running = false;
     this.#interrupt?.();
     await this.#loop;
+    this.#consumer.stopLagMonitoring();
     if (this.#stream !== undefined) await this.#stream.close().catch(() => undefined);
     await new Promise<void>((resolve) => this.#consumer.close(true, () => resolve()));
   }

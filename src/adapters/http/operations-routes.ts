@@ -1,5 +1,5 @@
-// Liveness says "the process runs"; readiness says "this instance can do its work now": the database
-// answers, Kafka answers, and the outbox is not falling behind.
+// The operator's endpoints. Liveness says "the process runs"; readiness says "this instance can do its work
+// now": the database answers, Kafka answers, and the outbox is not falling behind. /metrics is Prometheus.
 
 import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
@@ -28,8 +28,19 @@ async function runCheck(check: ReadinessCheck) {
   }
 }
 
-export function healthRoutes(checks: ReadinessCheck[]) {
+export interface MetricsSource {
+  contentType: string;
+  text(): Promise<string>;
+}
+
+export function operationsRoutes(checks: ReadinessCheck[], metrics: MetricsSource) {
   return async function register(app: FastifyInstance): Promise<void> {
+    app.get(
+      '/metrics',
+      { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } },
+      async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()),
+    );
+
     app.get('/health/live', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({ status: 'up' }));
 
     app.get(
