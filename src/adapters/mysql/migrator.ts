@@ -5,9 +5,11 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import { createConnection } from 'mysql2/promise';
 import { connectionOptions } from './database.ts';
 import * as initialSchema from './migrations/0001-initial-schema.ts';
+import * as republishJobs from './migrations/0002-republish-jobs.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
+  '0002-republish-jobs': republishJobs,
 };
 
 /** Creates the database named in the URL when it does not exist yet (a fresh dev machine or test run). */

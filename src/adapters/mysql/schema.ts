@@ -41,9 +41,19 @@ export interface OutboxEventsTable {
   created_at: Generated<string>;
 }
 
+export interface RepublishJobsTable {
+  job_key: string;
+  event_type: string;
+  last_record_id: Generated<number>;
+  enqueued: Generated<number>;
+  started_at: Generated<string>;
+  finished_at: string | null;
+}
+
 export interface RecordingDatabase {
   attendance_records: AttendanceRecordsTable;
   dating_participations: DatingParticipationsTable;
   study_participations: StudyParticipationsTable;
   outbox_events: OutboxEventsTable;
+  republish_jobs: RepublishJobsTable;
 }

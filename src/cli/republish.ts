@@ -1,0 +1,153 @@
+// npm run republish -- [--type attendance|dating|study] [--from DATE] [--to DATE] [--restart]
+// Re-emits the events of stored records for rebuilding the query side (see src/app/republish.ts). Runs an
+// outbox relay of its own, which stands by while a running service's relay holds the lock and publishes
+// itself when no service runs. Ctrl-C stops after the current chunk; the same command resumes.
+
+import { parseArgs } from 'node:util';
+import { createEventProducer } from '../adapters/kafka/kafka-clients.ts';
+import { OutboxRelay } from '../adapters/kafka/outbox-relay.ts';
+import { openDatabase } from '../adapters/mysql/database.ts';
+import { MysqlOutboxStore } from '../adapters/mysql/outbox-store.ts';
+import { MysqlRepublishStore } from '../adapters/mysql/republish-store.ts';
+import { type RepublishProgress, type RepublishRange, republish } from '../app/republish.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import type { EventType } from '../domain/events.ts';
+import { type LocalDateTime, parseWireDateTime } from '../domain/local-date-time.ts';
+import { createLogger, migrate } from '../service.ts';
+
+const TYPES: Record<string, EventType> = {
+  attendance: 'AttendanceRecordCreated',
+  dating: 'DatingParticipationRecorded',
+  study: 'StudyParticipationRecorded',
+};
+
+class UsageError extends Error {}
+
+/** A date means the whole day: --from 2025-01-01 --to 2025-01-31 covers all of January (business zone). */
+function bound(text: string | undefined, zone: string, side: 'from' | 'to'): LocalDateTime | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const day = parseWireDateTime(`${text}T00:00:00`, zone);
+    if (!day.ok) throw new UsageError(`--${side} ${text} ${day.reason}`);
+    if (side === 'from') return day.value;
+    const next = new Date(`${text}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    return `${next.toISOString().slice(0, 10)}T00:00:00` as LocalDateTime;
+  }
+  const time = parseWireDateTime(text, zone);
+  if (!time.ok) throw new UsageError(`--${side} ${text} ${time.reason}`);
+  return time.value;
+}
+
+function progressPrinter(): (p: RepublishProgress) => void {
+  const started = performance.now();
+  if (!process.stderr.isTTY) return () => undefined;
+  return (p) => {
+    const share = p.total === 0 ? 1 : p.enqueued / p.total;
+    const width = 30;
+    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
+    const rate = Math.round((p.enqueued - p.resumedFrom) / Math.max(0.001, (performance.now() - started) / 1000));
+    process.stderr.write(
+      `\r${p.type.padEnd(28)} [${bar}] ${String(Math.round(share * 100)).padStart(3)}% ${p.enqueued}/${p.total} ${rate}/s `,
+    );
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      type: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      restart: { type: 'boolean', default: false },
+      'chunk-size': { type: 'string', default: '500' },
+      'max-backlog': { type: 'string', default: '5000' },
+    },
+    strict: true,
+  });
+  const config = loadConfig();
+  const types =
+    values.type === undefined
+      ? Object.values(TYPES)
+      : [
+          TYPES[values.type] ??
+            (() => {
+              throw new UsageError(`--type must be attendance, dating or study, not "${values.type}"`);
+            })(),
+        ];
+  const from = bound(values.from, config.businessTimeZone, 'from');
+  const to = bound(values.to, config.businessTimeZone, 'to');
+
+  await migrate(config);
+  const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const database = openDatabase(config.databaseUrl, 4);
+  const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-republish` });
+  const outbox = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
+  const relay = new OutboxRelay({
+    store: outbox,
+    producer,
+    topics: config.topics,
+    zone: config.businessTimeZone,
+    logger,
+    pollIntervalMs: config.outboxPollIntervalMs,
+    batchSize: config.outboxBatchSize,
+  });
+  const store = new MysqlRepublishStore(database.db);
+  let stopRequested = false;
+  process.once('SIGINT', () => {
+    stopRequested = true;
+  });
+  process.once('SIGTERM', () => {
+    stopRequested = true;
+  });
+
+  relay.start();
+  let exitCode = 0;
+  try {
+    for (const type of types) {
+      const range: RepublishRange = { type, from, to };
+      const started = performance.now();
+      const result = await republish(store, range, values.restart, {
+        chunkSize: Number(values['chunk-size']),
+        maxBacklog: Number(values['max-backlog']),
+        onProgress: progressPrinter(),
+        shouldStop: () => stopRequested,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      if (!result.complete) {
+        process.stdout.write(`${type}: interrupted after ${result.enqueued} events; run the same command again to resume\n`);
+        exitCode = 130;
+        break;
+      }
+      process.stdout.write(
+        `${type}: ${result.enqueued} events enqueued for republishing in ${seconds} s${result.enqueued === 0 ? ' (nothing left to do; --restart runs it again)' : ''}\n`,
+      );
+    }
+    // Wait until the relay (ours or the running service's) has handed everything to Kafka.
+    while (!stopRequested && (await store.outboxBacklog()) > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!stopRequested) process.stdout.write('all republished events are acknowledged by Kafka\n');
+  } finally {
+    await relay.stop();
+    await producer.close().catch(() => undefined);
+    await database.close();
+  }
+  return exitCode;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof UsageError ||
+    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  ) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`republish failed: ${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  }
+}
