@@ -12,9 +12,20 @@ const migrations: Record<string, Migration> = {
   '0002-republish-jobs': republishJobs,
 };
 
-/** Creates the database named in the URL when it does not exist yet (a fresh dev machine or test run). */
+/**
+ * Creates the database named in the URL when it does not exist yet (a fresh dev machine or test run). A
+ * database that exists is left alone, so a user with rights on that database only (production) is enough.
+ */
 export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   const { database, ...server } = connectionOptions(databaseUrl);
+  const probe = await createConnection({ ...server, database, multipleStatements: false }).catch((error: { code?: string }) => {
+    if (error.code === 'ER_BAD_DB_ERROR') return undefined;
+    throw error;
+  });
+  if (probe !== undefined) {
+    await probe.end();
+    return;
+  }
   const connection = await createConnection({ ...server, multipleStatements: false });
   try {
     await connection.query(

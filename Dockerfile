@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# The recording command service as a container: built once, run as a non-root user with production
+# dependencies only. Build: docker build -t grewmeet/recording-command .
+
+# ---- build: compile TypeScript with the full toolchain ----
+FROM node:24.21.0-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+# ---- runtime: compiled JavaScript and production dependencies ----
+FROM node:24.21.0-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 8083
+# No curl in the slim image: Node's own fetch asks the liveness endpoint.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM from `docker stop` starts the graceful shutdown (SHUTDOWN_TIMEOUT_MS, default 15 s; give
+# docker stop a longer --time than that).
+CMD ["node", "dist/main.js"]
