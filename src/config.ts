@@ -20,6 +20,8 @@ export type AuthConfig =
       audience: string | undefined;
       identityClaim: string;
       clockToleranceSeconds: number;
+      /** How soon a token with an unknown `kid` may make the service fetch JWT_JWKS_URL again. */
+      jwksCooldownSeconds: number;
     };
 
 export interface Config {
@@ -173,6 +175,7 @@ function auth(env: Env): AuthConfig {
     audience: optionalText(env, 'JWT_AUDIENCE'),
     identityClaim: text(env, 'JWT_IDENTITY_CLAIM', 'sub'),
     clockToleranceSeconds: integer(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    jwksCooldownSeconds: integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', 30, 0, 3600),
   };
 }
 

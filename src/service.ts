@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { createHttpApi } from './adapters/http/http-api.ts';
 import { gatewayIdentity } from './adapters/http/identity.ts';
+import { jwtIdentity } from './adapters/http/jwt-identity.ts';
 import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
 import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
 import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
@@ -27,13 +28,25 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+/** JSON lines to stdout, or to `destination` when given. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'recording-command' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.authorization', '*.authorization', '*.password', 'config.databaseUrl'], censor: '[redacted]' },
-  });
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        '*.authorization',
+        '*.password',
+        '*.secret',
+        'config.databaseUrl',
+        'config.auth.secret',
+      ],
+      censor: '[redacted]',
+    },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 export async function migrate(config: Pick<Config, 'databaseUrl'>): Promise<string[]> {
@@ -48,6 +61,8 @@ export async function migrate(config: Pick<Config, 'databaseUrl'>): Promise<stri
 
 export async function startService(config: Config, logger: Logger = createLogger(config)): Promise<RunningService> {
   const startedAt = performance.now();
+  // First: a JWKS file that cannot be read stops the start before anything is opened.
+  const identity = config.auth.mode === 'jwt' ? await jwtIdentity(config.auth) : gatewayIdentity();
   if (config.migrateOnStart) {
     const applied = await migrate(config);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
@@ -133,7 +148,7 @@ export async function startService(config: Config, logger: Logger = createLogger
       },
     ],
     metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
-    attendance: { store: attendanceStore, identity: gatewayIdentity(), zone: config.businessTimeZone, now: Date.now },
+    attendance: { store: attendanceStore, identity, zone: config.businessTimeZone, now: Date.now },
   });
 
   await topicSetup;

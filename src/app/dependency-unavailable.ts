@@ -1,8 +1,8 @@
-/** A store or broker that cannot serve right now: the caller should retry later (HTTP 503, consumer backoff). */
+/** A store, broker or key server that cannot serve right now: the caller should retry later (HTTP 503, consumer backoff). */
 export class DependencyUnavailableError extends Error {
-  readonly dependency: 'database' | 'kafka';
+  readonly dependency: 'database' | 'kafka' | 'JWKS endpoint';
 
-  constructor(dependency: 'database' | 'kafka', cause: unknown) {
+  constructor(dependency: 'database' | 'kafka' | 'JWKS endpoint', cause: unknown) {
     super(`${dependency} unavailable`, { cause });
     this.name = 'DependencyUnavailableError';
     this.dependency = dependency;

@@ -47,8 +47,8 @@ describe('metrics', () => {
     await producer.close();
 
     const scrape = async () => (await fetch(`${sut.baseUrl}/metrics`)).text();
-    await expect.poll(scrape, { timeout: 20_000 }).toContain('participation_messages_dead_lettered_total');
-    await expect.poll(scrape, { timeout: 20_000 }).toMatch(/participations_deduplicated_total 1\b/);
+    await expect.poll(scrape, { timeout: 45_000 }).toContain('participation_messages_dead_lettered_total');
+    await expect.poll(scrape, { timeout: 45_000 }).toMatch(/participations_deduplicated_total 1\b/);
     const text = await scrape();
     expect(text).toMatch(/http_request_duration_seconds_count\{route="\/api\/attendance",method="POST",status="201"\} 1/);
     expect(text).toMatch(/participation_messages_consumed_total\{topic="[^"]+"\} 3/);
@@ -57,7 +57,7 @@ describe('metrics', () => {
     expect(text).toMatch(/outbox_oldest_event_age_seconds \d/);
     expect(text).toMatch(/outbox_commit_to_ack_seconds_bucket/);
     expect(text).toMatch(/process_resident_memory_bytes \d+/);
-    await expect.poll(scrape, { timeout: 20_000 }).toMatch(/kafka_consumer_lag_messages\{topic="[^"]+",partition="\d+"\} \d+/);
+    await expect.poll(scrape, { timeout: 45_000 }).toMatch(/kafka_consumer_lag_messages\{topic="[^"]+",partition="\d+"\} \d+/);
   });
 });
 

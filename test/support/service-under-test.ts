@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { type Connection, createConnection } from 'mysql2/promise';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type RunningService, startService } from '../../src/service.ts';
@@ -44,8 +45,9 @@ export interface ServiceUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startTestService(config: Config = testConfig()): Promise<ServiceUnderTest> {
-  const service = await startService(config);
+/** `logger` replaces the service's own (stdout) logger, e.g. to read what the service logs. */
+export async function startTestService(config: Config = testConfig(), logger?: Logger): Promise<ServiceUnderTest> {
+  const service = await startService(config, logger);
   const url = new URL(config.databaseUrl);
   const sql = await createConnection({
     host: url.hostname,

@@ -32,7 +32,13 @@ export function attendanceRoutes(deps: { store: AttendanceStore; identity: Ident
             properties: {
               'x-owner-id': {
                 type: 'string',
-                description: "The caller's user id, set by the API gateway after it verified the user's JWT (gateway mode).",
+                description:
+                  "The caller's user id, set by the API gateway after it verified the user's JWT (AUTH_MODE=gateway). " +
+                  'With AUTH_MODE=jwt it is optional and must name the user of the bearer token.',
+              },
+              authorization: {
+                type: 'string',
+                description: "Bearer <JWT>: required with AUTH_MODE=jwt, where the service verifies the user's token itself.",
               },
             },
           },
@@ -50,7 +56,7 @@ export function attendanceRoutes(deps: { store: AttendanceStore; identity: Ident
       async (request, reply) => {
         const identity = await deps.identity(request);
         if (!identity.ok) {
-          reply.header('www-authenticate', identity.challenge);
+          if (identity.kind === 'unauthenticated') reply.header('www-authenticate', identity.challenge);
           return sendProblem(reply, identity.kind, identity.detail);
         }
         const rawTime = request.body?.attendanceTime ?? undefined;

@@ -1,5 +1,6 @@
 // Who is calling. In gateway mode the API gateway has verified the user's JWT and put the user id in
-// X-Owner-Id; this service only checks that the value is safe to store.
+// X-Owner-Id; this service only checks that the value is safe to store. In jwt mode the service verifies the
+// token itself (jwt-identity.ts).
 
 import type { FastifyRequest } from 'fastify';
 import { type OwnerId, parseOwnerId } from '../../domain/owner-id.ts';
@@ -8,18 +9,20 @@ export const OWNER_HEADER = 'x-owner-id';
 
 export type IdentityOutcome =
   | { ok: true; ownerId: OwnerId }
-  | { ok: false; kind: 'unauthenticated' | 'identityMismatch'; detail: string; challenge: string };
+  /** `challenge` is the WWW-Authenticate value that tells the client how to identify itself. */
+  | { ok: false; kind: 'unauthenticated'; detail: string; challenge: string }
+  | { ok: false; kind: 'identityMismatch'; detail: string };
 
 export type IdentityResolver = (request: FastifyRequest) => Promise<IdentityOutcome>;
 
-function headerValue(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  // A repeated header is ambiguous about who is calling: refuse rather than pick one.
-  return Array.isArray(value) ? '\u0000repeated' : value;
-}
-
 export function ownerFromHeader(request: FastifyRequest): { ok: true; ownerId: OwnerId } | { ok: false; detail: string } {
-  const check = parseOwnerId(headerValue(request, OWNER_HEADER));
+  // Node joins a repeated header into one "a, b" value. A repeated header is ambiguous about who is calling:
+  // refuse it rather than store the joined text as a user id.
+  if ((request.raw.headersDistinct?.[OWNER_HEADER]?.length ?? 0) > 1) {
+    return { ok: false, detail: 'The X-Owner-Id header is sent more than once.' };
+  }
+  const value = request.headers[OWNER_HEADER];
+  const check = parseOwnerId(Array.isArray(value) ? undefined : value);
   return check.ok ? { ok: true, ownerId: check.value } : { ok: false, detail: `The X-Owner-Id header ${check.reason}.` };
 }
 

@@ -27,6 +27,7 @@ export const problemTypes = {
   methodNotAllowed: { type: 'urn:grewmeet:problem:method-not-allowed', title: 'Method not allowed', status: 405 },
   alreadyAttended: { type: 'urn:grewmeet:problem:already-attended', title: 'Already attended on that date', status: 409 },
   bodyTooLarge: { type: 'urn:grewmeet:problem:body-too-large', title: 'The body is too large', status: 413 },
+  uriTooLong: { type: 'urn:grewmeet:problem:uri-too-long', title: 'The URL is too long', status: 414 },
   unsupportedMediaType: { type: 'urn:grewmeet:problem:unsupported-media-type', title: 'The body must be JSON', status: 415 },
   requestTimeout: { type: 'urn:grewmeet:problem:request-timeout', title: 'The request took too long to arrive', status: 408 },
   headersTooLarge: { type: 'urn:grewmeet:problem:headers-too-large', title: 'The request headers are too large', status: 431 },

@@ -2,6 +2,8 @@
 // into problem+json (a client's mistake is never a 5xx; an outage is a fast 503 with Retry-After).
 
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -12,9 +14,14 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
-import { PROBLEM_CONTENT_TYPE, type ProblemKind, problemBody, sendProblem } from './problems.ts';
+import { PROBLEM_CONTENT_TYPE, type ProblemKind, problemBody, problemTypes, sendProblem } from './problems.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// Limits on what a client may send before any route runs. Node refuses a request line plus headers over
+// MAX_HEADER_BYTES (431); a JWT of a few kB fits. No route of ours needs a long URL (414).
+const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_URL_LENGTH = 2048;
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -56,20 +63,41 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Slow-loris protection: a client has this long to send its headers and its whole request.
     connectionTimeout: 30_000,
     requestTimeout: 10_000,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     routerOptions: { maxParamLength: 100 },
+    clientErrorHandler: (error, socket) => refuseConnection(error, socket, options.logger),
+    // The router's refusals come before any hook runs (so the request id is set here too).
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      if (error.code === 'FST_ERR_BAD_URL') return sendProblem(reply, 'invalidRequest', 'The URL is not validly encoded.');
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 'uriTooLong', 'A path segment is too long.');
+      request.log.error({ err: error }, 'unexpected error');
+      return sendProblem(reply, 'internal', 'An unexpected error occurred; it has been logged with this request id.');
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (request.url.length > MAX_URL_LENGTH) {
+      return sendProblem(reply, 'uriTooLong', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
+    }
+  });
+
+  // Which methods each path answers, for a 405 with Allow instead of a 404 when only the method is wrong.
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
   });
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: ids in paths must not explode the metric's label set.
     options.observeRequest?.(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      { method: request.method, url: pathOf(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
       'request',
     );
   });
@@ -145,9 +173,46 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 'notFound', `No route for ${request.method} ${request.url.split('?')[0]}.`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request);
+    const allowed = methodsByPath.get(path);
+    if (allowed === undefined) return sendProblem(reply, 'notFound', `No route for ${request.method} ${path}.`);
+    const allow = [...allowed].sort().join(', ');
+    reply.header('allow', allow);
+    return sendProblem(reply, 'methodNotAllowed', `${request.method} is not allowed on ${path}; allowed: ${allow}.`);
+  });
 
   return app;
+}
+
+/** The URL without its query string (which could carry a token) and never longer than the limit. */
+function pathOf(request: FastifyRequest): string {
+  return (request.url.split('?')[0] ?? '').slice(0, MAX_URL_LENGTH);
+}
+
+/**
+ * Node's HTTP parser refused the request (headers too large, malformed, too slow) before Fastify saw it: answer
+ * with the same problem+json as everywhere else, on the raw socket, and close it.
+ */
+function refuseConnection(error: NodeJS.ErrnoException, socket: Socket, logger: FastifyBaseLogger): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [kind, detail]: [ProblemKind, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headersTooLarge', `The request line and headers exceed ${MAX_HEADER_BYTES} bytes.`]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['requestTimeout', 'The request did not arrive completely in time.']
+        : ['invalidRequest', 'The request is not valid HTTP.'];
+  const { type, title, status } = problemTypes[kind];
+  const requestId = randomUUID();
+  // Only the code: the parser's error carries the raw bytes of the request, Authorization header included.
+  logger.debug({ code: error.code, status, requestId }, 'request refused by the HTTP parser');
+  if (socket.writable) {
+    const body = JSON.stringify({ type, title, status, detail, requestId });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
