@@ -1,7 +1,7 @@
 // POST /api/attendance through the real HTTP entry, with the real database and broker behind it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson } from '../support/http.ts';
+import { expectProblem, readJson } from '../support/http.ts';
 import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
 import { TopicReader } from '../support/topic-reader.ts';
 
@@ -29,17 +29,6 @@ function post(owner: string | undefined, body?: unknown, headers: Record<string,
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
   }
   return fetch(`${sut.baseUrl}/api/attendance`, init);
-}
-
-async function expectProblem(response: Response, status: number, type: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  const problem = await readJson(response);
-  expect(problem).toMatchObject({ type: `urn:grewmeet:problem:${type}`, status });
-  expect(problem.title).toEqual(expect.any(String));
-  expect(problem.detail).toEqual(expect.any(String));
-  expect(problem.requestId).toEqual(response.headers.get('x-request-id'));
-  return problem;
 }
 
 describe('POST /api/attendance', () => {

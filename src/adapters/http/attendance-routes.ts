@@ -14,6 +14,11 @@ import { type LocalDateTime, parseWireDateTime } from '../../domain/local-date-t
 import type { IdentityResolver } from './identity.ts';
 import { sendProblem } from './problems.ts';
 
+/** An error answer as documented: application/problem+json, which is also the schema that serialises it. */
+function problem(description: string, schema: object = ProblemResponse) {
+  return { description, content: { 'application/problem+json': { schema } } };
+}
+
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export function attendanceRoutes(deps: { store: AttendanceStore; identity: IdentityResolver; zone: string; now: () => number }) {
@@ -43,13 +48,16 @@ export function attendanceRoutes(deps: { store: AttendanceStore; identity: Ident
             },
           },
           body: RecordAttendanceBody,
+          security: [{ ownerHeader: [] }, { bearerToken: [] }],
           response: {
-            201: { description: 'Recorded', ...AttendanceRecordResponse },
-            400: { description: 'Invalid body or attendance time', ...ProblemResponse },
-            401: { description: 'The caller is not identified', ...ProblemResponse },
-            403: { description: 'The identities of the request disagree', ...ProblemResponse },
-            409: { description: 'Already attended on that date; carries the existing record', ...AlreadyAttendedProblem },
-            503: { description: 'A dependency is unavailable; retry after Retry-After seconds', ...ProblemResponse },
+            201: { description: 'Recorded', content: { 'application/json': { schema: AttendanceRecordResponse } } },
+            400: problem('Invalid body, attendance time more than 5 minutes ahead, or not a date-time'),
+            401: problem('The caller is not identified (comes with WWW-Authenticate)'),
+            403: problem('The identities of the request disagree (AUTH_MODE=jwt)'),
+            409: problem('Already attended on that business date; `existing` is the record', AlreadyAttendedProblem),
+            413: problem('The body is larger than HTTP_BODY_LIMIT_BYTES'),
+            415: problem('The body is not JSON'),
+            503: problem('A dependency is unavailable; retry after Retry-After seconds'),
           },
         },
       },

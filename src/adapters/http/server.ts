@@ -165,6 +165,22 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       openapi: '3.1.0',
       info: API_INFO,
       servers: [{ url: 'http://localhost:8083', description: 'npm run dev' }],
+      components: {
+        securitySchemes: {
+          ownerHeader: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Owner-Id',
+            description: "AUTH_MODE=gateway (default): the user id the API gateway set after verifying the user's JWT.",
+          },
+          bearerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'AUTH_MODE=jwt: the service verifies the token itself (see docs/authentication.md).',
+          },
+        },
+      },
       tags: [
         { name: 'attendance', description: 'Attendance check-ins' },
         { name: 'operations', description: 'Health, readiness and metrics' },

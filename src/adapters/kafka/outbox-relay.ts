@@ -58,12 +58,25 @@ export class OutboxRelay {
     this.#wakeUp?.();
   }
 
-  /** Lets the current batch finish, publishes what is already committed, then gives the lock back. */
-  async stop(): Promise<void> {
+  /**
+   * Lets the current batch finish and publishes what is already committed, for at most `flushTimeoutMs` (a
+   * broker that is down must not hold the shutdown: what is left stays in the outbox for the next relay),
+   * then gives the lock back.
+   */
+  async stop(flushTimeoutMs = 5000): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     this.wake();
-    await this.#loop;
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      this.#loop?.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), flushTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!flushed)
+      this.#options.logger.warn({ flushTimeoutMs }, 'outbox relay stopped before flushing; the next relay publishes the rest');
     await this.#options.store.resignLeadership();
   }
 
