@@ -65,12 +65,21 @@ interface WallClock {
   second: number;
 }
 
-function wallClockAt(epochMs: number, zone: string): WallClock {
+// formatToParts costs microseconds and runs on every request and for every published event (its occurred-at
+// header), where it was the largest single cost in the benchmark's CPU profiles (docs/benchmarks.md). A wall
+// clock depends only on the zone and the whole second, so the last few seconds' answers are kept.
+const wallClocks = new Map<string, Readonly<WallClock>>();
+const WALL_CLOCKS_KEPT = 64;
+
+function wallClockAt(epochMs: number, zone: string): Readonly<WallClock> {
+  const key = `${zone} ${Math.floor(epochMs / 1000)}`;
+  const known = wallClocks.get(key);
+  if (known !== undefined) return known;
   const fields: Record<string, number> = {};
   for (const part of partsFormatter(zone).formatToParts(epochMs)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
   }
-  return {
+  const wall = {
     year: fields.year ?? 0,
     month: fields.month ?? 0,
     day: fields.day ?? 0,
@@ -78,6 +87,9 @@ function wallClockAt(epochMs: number, zone: string): WallClock {
     minute: fields.minute ?? 0,
     second: fields.second ?? 0,
   };
+  if (wallClocks.size >= WALL_CLOCKS_KEPT) wallClocks.clear();
+  wallClocks.set(key, wall);
+  return wall;
 }
 
 /** The local date-time in `zone` of an instant given in epoch milliseconds. */

@@ -108,6 +108,13 @@ describe('limits on what a client sends', () => {
   it('answers 400 problem+json to a badly percent-encoded URL', async () => {
     await expectProblem(await fetch(`${sut.baseUrl}/api/%E0%A4%A`), 400, 'invalid-request');
   });
+
+  it('answers 417 problem+json to an Expect other than 100-continue (Node would answer a bare 417)', async () => {
+    const response = await rawExchange([
+      `POST /api/attendance HTTP/1.1\r\nHost: x\r\nX-Owner-Id: ${newUser()}\r\nExpect: something-else\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    ]);
+    expectRawProblem(response, 417, 'expectation-failed');
+  });
 });
 
 describe('refusals are problem+json', () => {

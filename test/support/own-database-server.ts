@@ -4,13 +4,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDatabaseServer, stopPrivateDatabaseServer } from '../../scripts/local-stack/database.ts';
+import { ensureDatabaseServer, privateDatabaseServerPid, stopPrivateDatabaseServer } from '../../scripts/local-stack/database.ts';
 import { freePort } from './free-port.ts';
 
 export interface OwnDatabaseServer {
   serverUrl: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP/SIGCONT: the server keeps its connections open but answers nothing, like a hung host. */
+  freeze(): void;
+  thaw(): void;
   dispose(): Promise<void>;
 }
 
@@ -22,6 +25,11 @@ export async function startOwnDatabaseServer(): Promise<OwnDatabaseServer> {
     const state = await ensureDatabaseServer(`${serverUrl}/mysql`, options);
     if (state !== 'started-private') throw new Error(`expected a private database server, found one already ${state}`);
   };
+  const signal = (name: NodeJS.Signals) => {
+    const pid = privateDatabaseServerPid(options.dataDir);
+    if (pid === undefined) throw new Error('the private database server does not run');
+    process.kill(pid, name);
+  };
   await start();
   return {
     serverUrl,
@@ -29,7 +37,11 @@ export async function startOwnDatabaseServer(): Promise<OwnDatabaseServer> {
     stop: async () => {
       await stopPrivateDatabaseServer(options.dataDir);
     },
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     dispose: async () => {
+      // A frozen server would ignore the SIGTERM until its stop deadline.
+      if (privateDatabaseServerPid(options.dataDir) !== undefined) signal('SIGCONT');
       await stopPrivateDatabaseServer(options.dataDir);
       await rm(dir, { recursive: true, force: true });
     },

@@ -71,6 +71,18 @@ describe('business dates and instants', () => {
     expect(localDateTimeAt(Date.UTC(2025, 0, 3, 15, 0, 0, 120), SEOUL)).toBe('2025-01-04T00:00:00.12');
   });
 
+  it('gives each millisecond its own second and zone, whatever was asked just before (wall clocks are cached)', () => {
+    const lastOfSecond = Date.UTC(2025, 0, 3, 14, 59, 59, 999);
+    expect(localDateTimeAt(lastOfSecond, SEOUL)).toBe('2025-01-03T23:59:59.999');
+    expect(localDateTimeAt(lastOfSecond + 1, SEOUL)).toBe('2025-01-04T00:00:00');
+    expect(localDateTimeAt(lastOfSecond, 'America/New_York')).toBe('2025-01-03T09:59:59.999');
+    expect(localDateTimeAt(lastOfSecond - 1000, SEOUL)).toBe('2025-01-03T23:59:58.999');
+    expect(localDateTimeAt(-1, 'UTC')).toBe('1969-12-31T23:59:59.999');
+    // Far more seconds than are kept, then the first ones again.
+    for (let s = 0; s < 200; s++) localDateTimeAt(lastOfSecond + s * 1000, SEOUL);
+    expect(localDateTimeAt(lastOfSecond + 1, SEOUL)).toBe('2025-01-04T00:00:00');
+  });
+
   it('turns a local date-time back into its instant, keeping microseconds', () => {
     expect(instantOf('2025-01-04T00:00:00.123456' as LocalDateTime, SEOUL)).toBe('2025-01-03T15:00:00.123456Z');
     expect(instantOf('2025-07-01T08:00:00' as LocalDateTime, 'America/New_York')).toBe('2025-07-01T12:00:00.000000Z');

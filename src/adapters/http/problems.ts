@@ -29,6 +29,11 @@ export const problemTypes = {
   bodyTooLarge: { type: 'urn:grewmeet:problem:body-too-large', title: 'The body is too large', status: 413 },
   uriTooLong: { type: 'urn:grewmeet:problem:uri-too-long', title: 'The URL is too long', status: 414 },
   unsupportedMediaType: { type: 'urn:grewmeet:problem:unsupported-media-type', title: 'The body must be JSON', status: 415 },
+  expectationFailed: {
+    type: 'urn:grewmeet:problem:expectation-failed',
+    title: 'The Expect header asks for something this service does not do',
+    status: 417,
+  },
   requestTimeout: { type: 'urn:grewmeet:problem:request-timeout', title: 'The request took too long to arrive', status: 408 },
   headersTooLarge: { type: 'urn:grewmeet:problem:headers-too-large', title: 'The request headers are too large', status: 431 },
   internal: { type: 'urn:grewmeet:problem:internal', title: 'Internal error', status: 500 },

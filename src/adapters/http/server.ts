@@ -2,7 +2,7 @@
 // into problem+json (a client's mistake is never a 5xx; an outage is a fast 503 with Retry-After).
 
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -75,11 +75,41 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return sendProblem(reply, 'internal', 'An unexpected error occurred; it has been logged with this request id.');
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    return503OnClosing: true,
+    // Fastify's own answer to a request that arrives while it closes is bare JSON with no Retry-After: the
+    // onRequest hook below refuses it with our 503 problem instead.
+    return503OnClosing: false,
+  });
+
+  // Node answers an Expect other than 100-continue itself, with a bare 417 and no body, unless someone listens.
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const { type, title, status } = problemTypes.expectationFailed;
+    const requestId = randomUUID();
+    const detail = 'Only "Expect: 100-continue" is supported.';
+    const instance = (request.url ?? '').split('?')[0]?.slice(0, MAX_URL_LENGTH);
+    const body = JSON.stringify({ type, title, status, detail, instance, requestId });
+    response
+      .writeHead(status, {
+        'content-type': PROBLEM_CONTENT_TYPE,
+        'content-length': Buffer.byteLength(body),
+        'x-request-id': requestId,
+        connection: 'close',
+      })
+      .end(body);
+  });
+
+  // Shutting down: requests still arriving on open keep-alive connections are refused (Fastify adds Connection:
+  // close); requests already past this hook complete before close() resolves.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('retry-after', String(options.retryAfterSeconds ?? 1));
+      return sendProblem(reply, 'unavailable', 'The service is shutting down; please retry shortly.');
+    }
     if (request.url.length > MAX_URL_LENGTH) {
       return sendProblem(reply, 'uriTooLong', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
     }

@@ -1,7 +1,7 @@
 // A message that cannot be recorded goes to `<topic>.dlq` as it came (key, value and headers byte for byte)
 // with headers that say why and where from, so that it can be inspected and replayed.
 
-import type { EventProducer } from './kafka-clients.ts';
+import { type EventProducer, inRequests, isMessageTooLarge } from './kafka-clients.ts';
 import type { PoisonReason } from './participation-messages.ts';
 import { deadLetterTopicOf } from './topics.ts';
 
@@ -24,28 +24,38 @@ export const DLQ_HEADERS = {
   offset: 'dlq-original-offset',
   group: 'dlq-consumer-group',
   failedAt: 'dlq-failed-at',
+  /** Set (to the value's size in bytes) when the value was too large to travel with the letter. */
+  valueDropped: 'dlq-value-dropped',
 } as const;
 
 export async function sendToDeadLetters(producer: EventProducer, groupId: string, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
   const failedAt = new Date().toISOString();
-  await producer.send({
-    messages: letters.map((letter) => {
-      const headers = new Map<string | Buffer, string | Buffer>();
-      for (const [name, value] of letter.headers) headers.set(name, value);
-      headers.set(DLQ_HEADERS.reason, letter.reason);
-      headers.set(DLQ_HEADERS.error, letter.detail.slice(0, 1000));
-      headers.set(DLQ_HEADERS.topic, letter.topic);
-      headers.set(DLQ_HEADERS.partition, String(letter.partition));
-      headers.set(DLQ_HEADERS.offset, String(letter.offset));
-      headers.set(DLQ_HEADERS.group, groupId);
-      headers.set(DLQ_HEADERS.failedAt, failedAt);
-      return {
-        topic: deadLetterTopicOf(letter.topic),
-        key: letter.key,
-        value: letter.value ?? Buffer.alloc(0),
-        headers,
-      };
-    }),
+  const messages = letters.map((letter) => {
+    const ours = new Map<string, string>([
+      [DLQ_HEADERS.reason, letter.reason],
+      [DLQ_HEADERS.error, letter.detail.slice(0, 1000)],
+      [DLQ_HEADERS.topic, letter.topic],
+      [DLQ_HEADERS.partition, String(letter.partition)],
+      [DLQ_HEADERS.offset, String(letter.offset)],
+      [DLQ_HEADERS.group, groupId],
+      [DLQ_HEADERS.failedAt, failedAt],
+    ]);
+    const headers = new Map<string | Buffer, string | Buffer>(letter.headers);
+    for (const [name, value] of ours) headers.set(name, value);
+    return { topic: deadLetterTopicOf(letter.topic), key: letter.key, value: letter.value ?? Buffer.alloc(0), headers, ours };
   });
+  // Size-bounded requests, so that a few large letters together do not exceed what the broker accepts.
+  for (const request of inRequests(messages)) {
+    try {
+      await producer.send({ messages: request.map(({ ours: _, ...message }) => message) });
+    } catch (error) {
+      const [only] = request;
+      if (request.length !== 1 || only === undefined || !isMessageTooLarge(error)) throw error;
+      // The message fitted its own topic but not with our headers added. Rather than stall the consumer for
+      // good, the letter goes without the value and the original headers: dlq-original-* say where they are.
+      const headers = new Map<string, string>(only.ours).set(DLQ_HEADERS.valueDropped, String(only.value.length));
+      await producer.send({ messages: [{ topic: only.topic, key: only.key, value: Buffer.alloc(0), headers }] });
+    }
+  }
 }

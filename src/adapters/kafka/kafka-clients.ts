@@ -8,6 +8,52 @@ const asBytes = (data?: Bytes) => (data === undefined ? undefined : typeof data 
 
 export type EventProducer = Producer<Bytes, Bytes, Bytes, Bytes>;
 
+/**
+ * A send puts all its messages for one partition into one record batch, and the broker refuses a batch over its
+ * message.max.bytes (1 MiB by default) with MESSAGE_TOO_LARGE, which no retry cures: a relay batch of 2,000
+ * events with long names, or a few large dead letters, would then block their loop for good. So every send is
+ * cut into requests of at most this size; a message larger than that travels alone.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+type OutgoingMessage = { key?: Bytes; value?: Bytes; headers?: Map<Bytes, Bytes> | Record<string, Bytes> };
+
+const byteLength = (data: Bytes | undefined) => (data === undefined ? 0 : Buffer.byteLength(data));
+
+/** `messages` in order, cut into consecutive requests of at most `maxBytes` (by key, value and header sizes). */
+export function inRequests<M extends OutgoingMessage>(messages: M[], maxBytes = MAX_REQUEST_BYTES): M[][] {
+  const requests: M[][] = [];
+  let current: M[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const headers = message.headers instanceof Map ? [...message.headers] : Object.entries(message.headers ?? {});
+    // 64: a generous allowance for the record's own framing (lengths, offsets, timestamp delta).
+    const bytes =
+      64 +
+      byteLength(message.key) +
+      byteLength(message.value) +
+      headers.reduce((n, [k, v]) => n + byteLength(k) + byteLength(v), 0);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      requests.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(message);
+    size += bytes;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/** The broker's answer to a record batch over its size limit. */
+export function isMessageTooLarge(error: unknown): boolean {
+  const found = (error as { findBy?: (property: string, value: unknown) => unknown } | null)?.findBy?.(
+    'apiId',
+    'MESSAGE_TOO_LARGE',
+  );
+  return found !== undefined && found !== null;
+}
+
 export function createEventProducer(options: { brokers: string[]; clientId: string }): EventProducer {
   return new Producer({
     clientId: options.clientId,

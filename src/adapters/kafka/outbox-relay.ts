@@ -13,7 +13,7 @@ import {
 } from '../../domain/events.ts';
 import { instantOf } from '../../domain/local-date-time.ts';
 import type { MysqlOutboxStore, PendingEvent } from '../mysql/outbox-store.ts';
-import type { EventProducer } from './kafka-clients.ts';
+import { type EventProducer, inRequests } from './kafka-clients.ts';
 import { topicOf } from './topics.ts';
 
 export interface RelayObserver {
@@ -122,7 +122,8 @@ export class OutboxRelay {
     const events = await store.nextBatch(batchSize);
     if (events.length === 0) return 0;
     const readAt = performance.now();
-    await producer.send({ messages: events.map((e) => this.#toMessage(e)) });
+    // In outbox order, one size-bounded request after the other: each key's events stay in order.
+    for (const request of inRequests(events.map((e) => this.#toMessage(e)))) await producer.send({ messages: request });
     // Ages come from the database's clock at read time plus our own elapsed time: no clocks are compared.
     const sendMs = performance.now() - readAt;
     await store.markPublished(events.map((e) => e.outboxId));

@@ -145,6 +145,10 @@ export class ParticipationConsumer {
       streamError = error;
       this.#interrupt?.();
     });
+    // A 'readable' listener for the stream's whole life: when the last one is removed, Node sets
+    // readableFlowing back to null, and @platformatic/kafka's fetch loop then stops for good ("nobody
+    // consumes"), so that a consumer that removed its listener while it recorded a batch never fetched again.
+    stream.on('readable', () => {});
     while (this.#running) {
       if (streamError !== undefined) throw streamError;
       const batch = await this.#nextBatch(stream);

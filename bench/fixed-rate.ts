@@ -1,0 +1,73 @@
+// POST /api/attendance at a fixed rate, open loop: request i is due at start + i / rate whether or not earlier
+// ones have answered, and its latency is measured from that due time (so a stall counts against every request
+// it delays: no coordinated omission). autocannon's overallRate is not used here because it sends each
+// second's quota in one burst at the start of the second, and its histogram has 1 ms resolution.
+
+import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface FixedRateResult {
+  requests: number;
+  /** Count per HTTP status; 0 stands for a transport error or timeout. */
+  statuses: Record<number, number>;
+  /** Latency of each 2xx answer, ms. */
+  latenciesMs: number[];
+}
+
+export async function postAtFixedRate(options: {
+  baseUrl: string;
+  rate: number;
+  seconds: number;
+  maxSockets: number;
+  ownerId: (index: number) => string;
+}): Promise<FixedRateResult> {
+  const url = new URL('/api/attendance', options.baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  const total = Math.round(options.rate * options.seconds);
+  const result: FixedRateResult = { requests: total, statuses: {}, latenciesMs: [] };
+  const inFlight: Promise<void>[] = [];
+  const startedAt = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - startedAt) * options.rate) / 1000) + 1);
+    for (; sent < due; sent++) {
+      const dueAt = startedAt + (sent * 1000) / options.rate;
+      inFlight.push(
+        post(url, agent, options.ownerId(sent)).then((status) => {
+          result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+          if (status >= 200 && status < 300) result.latenciesMs.push(performance.now() - dueAt);
+        }),
+      );
+    }
+    await sleep(1);
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  return result;
+}
+
+function post(url: URL, agent: Agent, ownerId: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'x-owner-id': ownerId, 'content-length': '0' }, timeout: REQUEST_TIMEOUT_MS },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', () => resolve(0));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/** Nearest-rank percentile of unsorted values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}

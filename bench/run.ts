@@ -1,0 +1,341 @@
+// npm run bench [-- --quick] [--cpu-prof] [--env NAME=VALUE ...]
+// Builds the service, starts a Kafka broker of its own and uses fresh databases on the machine's MariaDB, runs
+// every scenario against `node dist/main.js` in a process of its own, and reports (see bench/report.ts).
+//   --quick       5 s phases and 20,000 pipeline events instead of 20 s and 100,000
+//   --cpu-prof    the measured service process writes a V8 CPU profile to bench/results/profiles/ (each phase's
+//                 CLOCK_MONOTONIC bounds are in latest.json, to cut the profile into phases)
+//   --env N=V     extra configuration for the service (e.g. DATABASE_POOL_SIZE=32, NODE_OPTIONS=...), repeatable
+// Everything it starts is stopped and every database it created is dropped, also when a phase fails or on
+// Ctrl-C. A kill -9 still stops the broker and the service (watchdogs) but leaves its bench_<run>_* databases.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import type { RowDataPacket } from 'mysql2/promise';
+import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
+import { allTopics } from '../src/adapters/kafka/topics.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+import { migrate } from '../src/service.ts';
+import { freePort } from '../test/support/free-port.ts';
+import { httpCeiling, httpFixedRateLatency, httpThroughput } from './http.ts';
+import { pipelineCeiling, waitForMessages } from './pipeline.ts';
+import { databaseServerPid, type PhaseUsage, ResourceProbe } from './probe.ts';
+import { relayLatency } from './relay.ts';
+import { describeMachine, type Figures, writeReport } from './report.ts';
+import { ServiceProcess } from './service-process.ts';
+import { type BenchStack, startStack } from './stack.ts';
+import { participationWorkload, produceInput, type Workload } from './workload.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const resultsDir = join(repoRoot, 'bench', 'results');
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
+  },
+});
+const plan = flags.quick
+  ? { seconds: 5, pipelineEvents: 20_000, warmUpSeconds: 2 }
+  : { seconds: 20, pipelineEvents: 100_000, warmUpSeconds: 5 };
+const CONNECTIONS = 64;
+const FIXED_RATE = 500;
+const RELAY_RATE = 1000;
+const PIPELINE_TIMEOUT_MS = 300_000;
+const OUTBOX_DRAIN_TIMEOUT_MS = 60_000;
+const runId = randomBytes(3).toString('hex');
+const shellWord = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2).map(shellWord)] : [])].join(' ');
+const overrides = Object.fromEntries(
+  (flags.env as string[]).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env wants NAME=VALUE, got "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+
+// What cleanUp() stops: set while it runs.
+let stack: BenchStack | undefined;
+let service: ServiceProcess | undefined;
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+/** Stops what this run started and drops its databases; once, whether called on success, failure or a signal. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await service?.stop().catch(() => undefined);
+    await stack?.dispose().catch(() => undefined);
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping the service and the broker, dropping the databases`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** What every step needs: the stack, the service's configuration, and the phase recorder. */
+interface Bench {
+  stack: BenchStack;
+  config: Config;
+  /** The service database's name, quoted, for checks on its tables. */
+  serviceTables: string;
+  workload: Workload;
+  phases: Record<string, PhaseUsage>;
+  phase<T>(name: string, work: () => Promise<T>, operations: (result: T) => number): Promise<T>;
+  spawnService(nodeFlags?: string[]): ServiceProcess;
+}
+
+async function prepare(running: BenchStack): Promise<Bench> {
+  const port = await freePort();
+  const databaseUrl = running.databaseUrl('service');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // As the Dockerfile runs it.
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: running.kafkaBootstrap,
+    KAFKA_GROUP_ID: `bench-${runId}`,
+    ...overrides,
+  };
+  // The service's own reading of that environment: the same topic names and partition count.
+  const config = loadConfig(env);
+  await ensureTopics({
+    brokers: [running.kafkaBootstrap],
+    clientId: 'bench',
+    topics: allTopics(config.topics),
+    partitions: config.kafkaTopicPartitions,
+    replicationFactor: 1,
+  });
+  const logFile = join(resultsDir, 'service.log');
+  await writeFile(logFile, '');
+  const mariadbPid = await databaseServerPid(running.admin);
+  const probe = new ResourceProbe(running.admin, () => ({
+    service: service?.pid,
+    mariadb: mariadbPid,
+    kafka: running.kafkaPid,
+    bench: process.pid,
+  }));
+  const phases: Record<string, PhaseUsage> = {};
+  return {
+    stack: running,
+    config,
+    serviceTables: running.admin.escapeId(new URL(databaseUrl).pathname.slice(1)),
+    workload: participationWorkload(plan.pipelineEvents),
+    phases,
+    phase: async (name, work, operations) => {
+      log(`${name} ...`);
+      const end = await probe.begin();
+      const result = await work();
+      phases[name] = { ...(await end()), operations: operations(result) };
+      return result;
+    },
+    spawnService: (nodeFlags = []) =>
+      ServiceProcess.spawn({ entry: join(repoRoot, 'dist', 'main.js'), env, port, logFile, nodeFlags }),
+  };
+}
+
+/** The raw ceilings, before any service runs: the same writes with mysql2 and the Kafka client, nothing else. */
+async function measureCeilings(bench: Bench) {
+  const databaseUrl = bench.stack.databaseUrl('ceiling');
+  await migrate({ databaseUrl });
+  const http = await bench.phase(
+    'http.ceilingRps',
+    () => httpCeiling({ databaseUrl, connections: CONNECTIONS, seconds: plan.seconds, ownerPrefix: `c${runId}-` }),
+    (r) => r.outcomes.commit ?? 0,
+  );
+  const topics = { dating: `bench.${runId}.ceiling.dating`, study: `bench.${runId}.ceiling.study` };
+  await ensureTopics({
+    brokers: [bench.stack.kafkaBootstrap],
+    clientId: 'bench',
+    topics: [topics.dating, topics.study],
+    partitions: bench.config.kafkaTopicPartitions,
+    replicationFactor: 1,
+  });
+  const pipeline = await bench.phase(
+    'pipeline.ceiling',
+    () =>
+      pipelineCeiling({
+        databaseUrl,
+        bootstrap: bench.stack.kafkaBootstrap,
+        topics,
+        zone: bench.config.businessTimeZone,
+        workload: bench.workload,
+      }),
+    () => bench.workload.messages.length,
+  );
+  return { http, pipeline };
+}
+
+/** Start-up on a fresh database (the service applies the migrations), then a graceful stop. */
+async function measureStartUp(bench: Bench) {
+  service = bench.spawnService();
+  await service.waitUntilReady();
+  const result = { readyMs: service.readyMs, idleRssMb: service.memory().rssMb, exit: await service.stop() };
+  service = undefined;
+  return result;
+}
+
+/** The backlog is on the input topics before the service starts; the clock starts when it answers ready. */
+async function measureIngestion(bench: Bench, measured: ServiceProcess) {
+  const { config, workload } = bench;
+  const result = await bench.phase(
+    'pipeline',
+    async () => {
+      const readyAt = await measured.waitUntilReady();
+      const output = await waitForMessages({
+        bootstrap: bench.stack.kafkaBootstrap,
+        topics: [config.topics.datingParticipationRecorded, config.topics.studyParticipationRecorded],
+        partitions: config.kafkaTopicPartitions,
+        expected: workload.unique,
+        timeoutMs: PIPELINE_TIMEOUT_MS,
+      });
+      const seconds = (output.at - readyAt) / 1000;
+      return { eventsPerSecond: workload.messages.length / seconds, seconds, readyMs: measured.readyMs };
+    },
+    () => workload.messages.length,
+  );
+  const [rows] = await bench.stack.admin.query<RowDataPacket[]>(
+    `SELECT (SELECT COUNT(*) FROM ${bench.serviceTables}.dating_participations) + (SELECT COUNT(*) FROM ${bench.serviceTables}.study_participations) AS n`,
+  );
+  return { ...result, stored: Number(rows[0]?.n) };
+}
+
+/** Waits (bounded) until the relay has published everything, so that one phase's backlog is not the next one's load. */
+async function waitForEmptyOutbox(bench: Bench): Promise<number> {
+  const startedAt = performance.now();
+  for (;;) {
+    const [rows] = await bench.stack.admin.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM ${bench.serviceTables}.outbox_events`,
+    );
+    if (Number(rows[0]?.n) === 0) return performance.now() - startedAt;
+    if (performance.now() - startedAt > OUTBOX_DRAIN_TIMEOUT_MS) throw new Error(`the outbox still holds ${rows[0]?.n} events`);
+    await sleep(50);
+  }
+}
+
+/** Warm-up, latency at a fixed rate, relay latency at a steady rate, then throughput (the heaviest, last). */
+async function measureHttp(bench: Bench, measured: ServiceProcess) {
+  const baseUrl = measured.baseUrl;
+  await waitForEmptyOutbox(bench);
+  await httpFixedRateLatency({ baseUrl, rate: FIXED_RATE, seconds: plan.warmUpSeconds, ownerPrefix: `w${runId}-` });
+  await waitForEmptyOutbox(bench);
+  const fixedRate = await bench.phase(
+    'http.fixedRate',
+    () => httpFixedRateLatency({ baseUrl, rate: FIXED_RATE, seconds: plan.seconds, ownerPrefix: `f${runId}-` }),
+    (r) => r.outcomes[201] ?? 0,
+  );
+  await waitForEmptyOutbox(bench);
+  const relay = await bench.phase(
+    'relay',
+    () =>
+      relayLatency({
+        baseUrl,
+        bootstrap: bench.stack.kafkaBootstrap,
+        topic: bench.config.topics.attendanceRecorded,
+        rate: RELAY_RATE,
+        seconds: plan.seconds,
+        ownerPrefix: `r${runId}-`,
+      }),
+    (r) => r.created,
+  );
+  await waitForEmptyOutbox(bench);
+  const throughput = await bench.phase(
+    'http.rps',
+    () => httpThroughput({ baseUrl, connections: CONNECTIONS, seconds: plan.seconds, ownerPrefix: `h${runId}-` }),
+    (r) => r.outcomes[201] ?? 0,
+  );
+  return { fixedRate, relay, throughput, outboxDrainMs: Math.round(await waitForEmptyOutbox(bench)) };
+}
+
+async function main(): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  log(`run ${runId}: ${command}`);
+  log('building the service (npm run build)');
+  await new Promise<void>((done, fail) =>
+    execFile('npm', ['run', '--silent', 'build'], { cwd: repoRoot, timeout: 300_000 }, (error, stdout, stderr) =>
+      error === null ? done() : fail(new Error(`npm run build failed:\n${stdout}${stderr}`)),
+    ),
+  );
+  log('starting a Kafka broker and checking the database server');
+  stack = await startStack({ databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306', runId });
+  const bench = await prepare(stack);
+  const machine = await describeMachine(stack.admin);
+
+  const ceilings = await measureCeilings(bench);
+  const startUp = await measureStartUp(bench);
+  await bench.phase(
+    'pipeline.produce-input',
+    () =>
+      produceInput({
+        bootstrap: bench.stack.kafkaBootstrap,
+        topics: {
+          dating: bench.config.topics.datingParticipationCompleted,
+          study: bench.config.topics.studyParticipationCompleted,
+        },
+        workload: bench.workload,
+      }),
+    () => bench.workload.messages.length,
+  );
+  const measured = bench.spawnService(flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : []);
+  service = measured;
+  const ingestion = await measureIngestion(bench, measured);
+  const http = await measureHttp(bench, measured);
+  const memory = measured.memory();
+  const exit = await measured.stop();
+  service = undefined;
+  const logErrors = (await readFile(join(resultsDir, 'service.log'), 'utf8'))
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line)).length;
+
+  const figures: Figures = {
+    http: {
+      rps: http.throughput.rps,
+      ceilingRps: ceilings.http.rps,
+      fixedRate: { p50Ms: http.fixedRate.p50Ms, p99Ms: http.fixedRate.p99Ms },
+    },
+    pipeline: { eventsPerSecond: ingestion.eventsPerSecond, ceilingEventsPerSecond: ceilings.pipeline.eventsPerSecond },
+    relay: { p50Ms: http.relay.p50Ms, p99Ms: http.relay.p99Ms },
+    process: { peakRssMb: memory.peakRssMb, readyMs: startUp.readyMs },
+  };
+  const { workload } = bench;
+  const section = await writeReport({
+    jsonFile: join(resultsDir, 'latest.json'),
+    docsFile: join(repoRoot, 'docs', 'benchmarks.md'),
+    figures,
+    run: { date: new Date().toISOString(), command, quick: flags.quick, serviceEnvOverrides: overrides, machine },
+    details: { ceilings, startUp, ingestion, http, serviceExit: exit, serviceLogErrors: logErrors },
+    phases: bench.phases,
+    checks: [
+      `answers: http.rps ${JSON.stringify(http.throughput.outcomes)} with ${http.throughput.errors} transport errors; fixed rate ${JSON.stringify(http.fixedRate.outcomes)}; relay phase ${http.relay.created} created, ${http.relay.received} events received`,
+      `pipeline: ${workload.messages.length} events in, ${workload.unique} unique, ${ingestion.stored} stored; ${ingestion.seconds.toFixed(2)} s from ready (spawn to ready ${Math.round(ingestion.readyMs)} ms)`,
+      `ceilings: http ${ceilings.http.errors} failed transactions; pipeline database ${ceilings.pipeline.databaseSeconds.toFixed(2)} s, Kafka ${ceilings.pipeline.kafkaSeconds.toFixed(2)} s`,
+      `service: idle RSS ${Math.round(startUp.idleRssMb)} MB; ${logErrors} error lines in its log; exit codes ${startUp.exit} and ${exit}; outbox empty ${http.outboxDrainMs} ms after http.rps`,
+    ],
+  });
+  console.log(`\n${section}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.exitCode = 1;
+  if (!interrupted) {
+    console.error(`benchmark failed: ${(error as Error).stack ?? error}`);
+    for (const cause of (error as { errors?: unknown[] }).errors ?? []) console.error('  caused by:', cause);
+  }
+} finally {
+  await cleanUp();
+}

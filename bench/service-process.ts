@@ -1,0 +1,120 @@
+// The service as production runs it: `node dist/main.js`, a process of its own, configured by environment
+// variables only. Start-up time is measured from spawn until GET /health/ready answers 200; memory is read
+// from /proc (VmHWM is the kernel's own high-water mark of the resident set).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface ServiceProcessOptions {
+  entry: string;
+  env: Record<string, string>;
+  port: number;
+  logFile: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
+}
+
+export class ServiceProcess {
+  readonly baseUrl: string;
+  readonly #child: ChildProcess;
+  readonly #spawnedAt: number;
+  #readyMs: number | undefined;
+
+  private constructor(child: ChildProcess, port: number, spawnedAt: number) {
+    this.#child = child;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.#spawnedAt = spawnedAt;
+  }
+
+  static spawn(options: ServiceProcessOptions): ServiceProcess {
+    const log = openSync(options.logFile, 'a');
+    const spawnedAt = performance.now();
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.entry], {
+        env: options.env,
+        stdio: ['ignore', log, log],
+      });
+    } finally {
+      closeSync(log);
+    }
+    child.on('error', () => undefined);
+    if (child.pid === undefined) throw new Error(`could not start ${options.entry}`);
+    const watchdog = startWatchdog(child.pid);
+    // Once the service is gone its pid may be reused: the watchdog must not outlive it.
+    child.once('exit', () => watchdog.kill('SIGKILL'));
+    return new ServiceProcess(child, options.port, spawnedAt);
+  }
+
+  get pid(): number {
+    return this.#child.pid as number;
+  }
+
+  get readyMs(): number {
+    if (this.#readyMs === undefined) throw new Error('the service has not answered ready yet');
+    return this.#readyMs;
+  }
+
+  /** Polls readiness every 10 ms (bounded in time); resolves with the instant (performance.now()) it first answered 200. */
+  async waitUntilReady(): Promise<number> {
+    const deadline = this.#spawnedAt + READY_TIMEOUT_MS;
+    while (performance.now() < deadline) {
+      if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+        throw new Error(`the service exited during start-up (${this.#child.exitCode ?? this.#child.signalCode})`);
+      }
+      const answered = await fetch(`${this.baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+        (response) => response.status === 200,
+        () => false,
+      );
+      if (answered) {
+        const readyAt = performance.now();
+        this.#readyMs = readyAt - this.#spawnedAt;
+        return readyAt;
+      }
+      await sleep(10);
+    }
+    throw new Error(`the service did not answer ready within ${READY_TIMEOUT_MS} ms`);
+  }
+
+  /** Resident set now and its peak since spawn, in MB. */
+  memory(): { rssMb: number; peakRssMb: number } {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  }
+
+  /** SIGTERM (graceful: the service drains and exits 0), SIGKILL after a bound; answers the exit code. */
+  async stop(): Promise<number | string> {
+    const child = this.#child;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = new AbortController();
+      const graceful = await Promise.race([
+        exited.then(() => true),
+        sleep(STOP_TIMEOUT_MS, false, { signal: timer.signal }).catch(() => false),
+      ]);
+      timer.abort();
+      if (!graceful) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    return child.exitCode ?? child.signalCode ?? 'unknown';
+  }
+}
+
+/** Kills the service when this process dies however it dies (even SIGKILL): a shell sees end-of-file on our pipe. */
+function startWatchdog(pid: number): ChildProcess {
+  const script = 'while read -r _; do :; done; kill -KILL "$1" 2>/dev/null';
+  const watchdog = spawn('sh', ['-c', script, 'bench-service-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  watchdog.on('error', () => undefined);
+  return watchdog;
+}

@@ -1,0 +1,73 @@
+// What the benchmark runs against: a Kafka broker of its own on a free port (never the dev broker), the
+// machine's MariaDB/MySQL server (or a private one when none answers), and fresh databases that are dropped
+// again at the end. Everything listens on 127.0.0.1 only.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Connection, createConnection } from 'mysql2/promise';
+import { ensureDatabaseServer, stopPrivateDatabaseServer } from '../scripts/local-stack/database.ts';
+import { KafkaBroker } from '../scripts/local-stack/kafka-broker.ts';
+import { freePort } from '../test/support/free-port.ts';
+
+export interface BenchStack {
+  kafkaBootstrap: string;
+  /** mysql://user@host:port, without a database. */
+  databaseServerUrl: string;
+  kafkaPid: number | undefined;
+  /** A database name that is dropped on dispose(); created by whoever uses it first. */
+  databaseUrl(name: string): string;
+  /** A plain connection to the server, for status counters and checks. */
+  admin: Connection;
+  dispose(): Promise<void>;
+}
+
+export async function startStack(options: { databaseServerUrl: string; runId: string }): Promise<BenchStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'recording-bench-'));
+  const databases: string[] = [];
+  let broker: KafkaBroker | undefined;
+  let admin: Connection | undefined;
+  const dispose = async () => {
+    if (admin !== undefined) {
+      for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeId(name)}`).catch(() => undefined);
+      await admin.end().catch(() => undefined);
+    }
+    await broker?.stop().catch(() => undefined);
+    await stopPrivateDatabaseServer(join(dir, 'mysql')).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const serverUrl = new URL(options.databaseServerUrl);
+    if (!['127.0.0.1', 'localhost'].includes(serverUrl.hostname)) throw new Error('the benchmark only talks to 127.0.0.1');
+    await ensureDatabaseServer(`${options.databaseServerUrl}/mysql`, {
+      dataDir: join(dir, 'mysql'),
+      logFile: join(dir, 'mysql.log'),
+    });
+    admin = await createConnection({
+      host: serverUrl.hostname,
+      port: Number(serverUrl.port || 3306),
+      user: decodeURIComponent(serverUrl.username) || 'root',
+      password: decodeURIComponent(serverUrl.password),
+    });
+    await KafkaBroker.ensureJars();
+    broker = new KafkaBroker({ port: await freePort(), dataDir: join(dir, 'kafka'), logFile: join(dir, 'kafka.log') });
+    await broker.start();
+    const startedBroker = broker;
+    const connection = admin;
+    return {
+      kafkaBootstrap: startedBroker.bootstrap,
+      databaseServerUrl: options.databaseServerUrl,
+      kafkaPid: startedBroker.pid,
+      admin: connection,
+      databaseUrl: (name) => {
+        const database = `bench_${options.runId}_${name}`;
+        databases.push(database);
+        return `${options.databaseServerUrl}/${database}`;
+      },
+      dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+// The participation consumer on its own, with a store that takes its time: what must hold however long the
+// recording of a batch takes.
+
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createEventProducer, ensureTopics } from '../../src/adapters/kafka/kafka-clients.ts';
+import { ParticipationConsumer } from '../../src/adapters/kafka/participation-consumer.ts';
+import { createLogger } from '../../src/service.ts';
+import { testConfig } from '../support/service-under-test.ts';
+import { datingCompleted, SpringProducer, studyCompleted } from '../support/spring-producer.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('participation consumer', () => {
+  it('keeps fetching while new messages arrive during the batches it records', async () => {
+    const config = testConfig();
+    const { topics } = config;
+    const brokers = [inject('kafkaBootstrap')];
+    await ensureTopics({
+      brokers,
+      clientId: 'consumer-test',
+      topics: [topics.datingParticipationCompleted, topics.studyParticipationCompleted],
+      partitions: 3,
+      replicationFactor: 1,
+    });
+    const deadLetterProducer = createEventProducer({ brokers, clientId: 'consumer-test' });
+    cleanups.push(() => deadLetterProducer.close());
+    // By meeting: a redelivery (a rebalance at start, a retried send) may hand a message over twice.
+    const recorded = new Set<string>();
+    const consumer = new ParticipationConsumer({
+      brokers,
+      clientId: 'consumer-test',
+      groupId: config.kafkaGroupId,
+      topics,
+      zone: config.businessTimeZone,
+      maxBatch: config.consumerMaxBatch,
+      logger: createLogger({ logLevel: 'silent' }),
+      producer: deadLetterProducer,
+      // A slow store: messages keep arriving while each batch is being recorded, which once stopped the
+      // consumer's fetching for good (see participation-consumer.ts, the lasting 'readable' listener).
+      record: async (received) => {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        for (const p of [...received.dating, ...received.study]) recorded.add(p.meetingId);
+        return { datingRecorded: received.dating.length, studyRecorded: received.study.length, duplicates: 0 };
+      },
+    });
+    consumer.start();
+    cleanups.push(() => consumer.stop());
+    const producer = new SpringProducer();
+    cleanups.push(() => producer.close());
+
+    const sent: string[] = [];
+    for (let round = 0; round < 30; round++) {
+      await producer.send(
+        Array.from({ length: 10 }, (_, i) => {
+          const message = i % 2 === 0 ? datingCompleted() : studyCompleted();
+          sent.push(String(message.meetingId));
+          const topic = i % 2 === 0 ? topics.datingParticipationCompleted : topics.studyParticipationCompleted;
+          return { topic, value: JSON.stringify(message) };
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await expect.poll(() => sent.filter((m) => !recorded.has(m)).length, { timeout: 30_000, interval: 250 }).toBe(0);
+  });
+});

@@ -1,0 +1,101 @@
+// What every scenario does around its faults: tidy up whatever it started, and at the end wait for the system
+// to settle, audit it, print the line of figures and fail on any broken promise.
+
+import type { Connection } from 'mysql2/promise';
+import { afterAll, expect } from 'vitest';
+import type { TopicReader } from '../../support/topic-reader.ts';
+import type { AttendanceStats, AttendanceTraffic } from './attendance-traffic.ts';
+import { type Figures, reportFigures } from './figures.ts';
+import { audit, type Expected, settled } from './ledger.ts';
+import type { ParticipationFeed } from './participation-feed.ts';
+
+/** Registers clean-ups that run after the file, last registered first, each even when an earlier one failed. */
+export function cleanupRegistry(): (cleanup: () => Promise<unknown> | unknown) => void {
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // The next clean-up still runs; a failing one must not hide the test's own result.
+      }
+    }
+  });
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
+}
+
+export function describeTraffic(stats: AttendanceStats): string {
+  return (
+    `http: ${stats.created}×201 ${stats.lostResponses} lost answers ${stats.unavailable}×503 ` +
+    `${stats.connectionErrors} conn errors ${stats.hangs} hangs, slowest ${Math.round(stats.slowestMs)} ms`
+  );
+}
+
+export function trafficProblems(stats: AttendanceStats): string[] {
+  const problems = [...stats.unexpected];
+  if (stats.hangs > 0) problems.push(`${stats.hangs} request(s) got no answer in time`);
+  if (stats.gaveUp > 0) problems.push(`${stats.gaveUp} user(s) never got their attendance settled`);
+  return problems;
+}
+
+/**
+ * Waits until everything asked for is stored and published (or `timeoutMs` passes), then audits, prints the
+ * figures and asserts that nothing is missing or doubled. Answers the figures for further checks.
+ */
+export async function concludeScenario(options: {
+  scenario: string;
+  sql: Connection;
+  reader: TopicReader;
+  feed?: ParticipationFeed;
+  traffic?: AttendanceTraffic;
+  /** Instead of a feed or traffic: the participations and attendances that must be stored, and nothing else. */
+  expected?: Partial<Expected>;
+  faults: string;
+  notes?: string[];
+  problems?: string[];
+  timeoutMs?: number;
+  /** Extra state (consumer group offsets, say) shown when the system did not settle. */
+  diagnose?: () => Promise<string>;
+}): Promise<Figures> {
+  const { sql, reader, feed, traffic } = options;
+  const expected: Expected = {
+    participations: options.expected?.participations ?? feed?.unique ?? new Map(),
+    attendances: options.expected?.attendances ?? traffic?.settled ?? new Map(),
+  };
+  const startedAt = performance.now();
+  const calm = await settled(
+    sql,
+    expected.participations.size + expected.attendances.size,
+    reader.messages,
+    options.timeoutMs ?? 180_000,
+  );
+  const result = await audit(sql, expected, reader.messages);
+  const notes = [...(options.notes ?? [])];
+  if (!calm && options.diagnose !== undefined) notes.push(`not settled: ${await options.diagnose().catch(String)}`);
+  if (traffic !== undefined) notes.push(describeTraffic(traffic.stats));
+  notes.push(`settled in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  const figures: Figures = {
+    scenario: options.scenario,
+    inputs: result.inputs,
+    duplicatesSent: feed?.duplicatesSent ?? 0,
+    rows: result.rows,
+    duplicateRows: result.duplicateRows,
+    eventsOut: result.eventsOut,
+    missingRows: result.missingRows,
+    missingEvents: result.missingEvents,
+    resent: result.resent,
+    faults: options.faults,
+    notes: notes.join('; '),
+  };
+  reportFigures(figures);
+  const problems = [
+    ...(calm ? [] : ['the system did not settle in time (service logs: .local/reliability-logs/)']),
+    ...result.problems,
+    ...(traffic === undefined ? [] : trafficProblems(traffic.stats)),
+    ...(options.problems ?? []),
+  ];
+  expect(problems).toEqual([]);
+  return figures;
+}
