@@ -10,6 +10,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +31,12 @@ import { type BenchStack, startStack } from './stack.ts';
 import { participationWorkload, produceInput, type Workload } from './workload.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
+
+/** The Node flags production runs with: those of `npm start` (package.json), so that both stay one setting. */
+function productionNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
 const resultsDir = join(repoRoot, 'bench', 'results');
 const { values: flags } = parseArgs({
   options: {
@@ -143,7 +150,13 @@ async function prepare(running: BenchStack): Promise<Bench> {
       return result;
     },
     spawnService: (nodeFlags = []) =>
-      ServiceProcess.spawn({ entry: join(repoRoot, 'dist', 'main.js'), env, port, logFile, nodeFlags }),
+      ServiceProcess.spawn({
+        entry: join(repoRoot, 'dist', 'main.js'),
+        env,
+        port,
+        logFile,
+        nodeFlags: [...productionNodeFlags(), ...nodeFlags],
+      }),
   };
 }
 

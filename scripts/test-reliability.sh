@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-node.sh
-exec vitest run --config vitest.reliability.config.ts "$@"
+source scripts/lib/vitest-summary.sh
+run_vitest_with_summary reliability --config vitest.reliability.config.ts "$@"

@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-node.sh
 npm run --silent lint
-exec vitest run "$@"
+source scripts/lib/vitest-summary.sh
+run_vitest_with_summary tests "$@"

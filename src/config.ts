@@ -43,6 +43,7 @@ export interface Config {
   consumersEnabled: boolean;
   consumerMaxBatch: number;
   outboxPollIntervalMs: number;
+  outboxLingerMs: number;
   outboxBatchSize: number;
   /** Readiness fails when the oldest unpublished event is older than this. */
   outboxMaxAgeMs: number;
@@ -216,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     consumersEnabled: flag(env, 'KAFKA_CONSUMERS_ENABLED', true),
     consumerMaxBatch: integer(env, 'KAFKA_CONSUMER_MAX_BATCH', 2000, 1, 50000),
     outboxPollIntervalMs: integer(env, 'OUTBOX_POLL_INTERVAL_MS', 100, 5, 60000),
+    outboxLingerMs: integer(env, 'OUTBOX_LINGER_MS', 2, 0, 1000),
     outboxBatchSize: integer(env, 'OUTBOX_BATCH_SIZE', 2000, 1, 50000),
     outboxMaxAgeMs: integer(env, 'OUTBOX_MAX_AGE_MS', 30000, 100, 86_400_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15000, 100, 600000),

@@ -272,7 +272,7 @@ describe('AUTH_MODE=jwt with a shared secret and a JWKS file', () => {
     expect(logs).not.toContain(token.split('.')[1]);
     const written = logLines
       .map((line) => JSON.parse(line))
-      .find((entry) => entry.msg === 'attendance recorded' && entry.userId === user);
+      .find((entry) => entry.msg === 'request' && entry.status === 201 && entry.userId === user);
     expect(written).toMatchObject({ userId: user, requestId: accepted.headers.get('x-request-id') });
   });
 });

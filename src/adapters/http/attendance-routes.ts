@@ -85,7 +85,8 @@ export function attendanceRoutes(deps: { store: AttendanceStore; identity: Ident
         );
         switch (result.kind) {
           case 'created':
-            request.log.info({ userId: result.record.userId, attendanceId: result.record.id }, 'attendance recorded');
+            // On the request's one log line: every accepted write names who wrote what.
+            request.logFields = { userId: result.record.userId, attendanceId: result.record.id };
             return reply.code(201).header('location', `/api/attendance/${result.record.id}`).send(result.record);
           case 'already-attended':
             return sendProblem(

@@ -16,6 +16,13 @@ import Fastify, {
 import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
 import { PROBLEM_CONTENT_TYPE, type ProblemKind, problemBody, problemTypes, sendProblem } from './problems.ts';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What a route adds to the request's one log line (for example who wrote what). */
+    logFields: Record<string, unknown> | null;
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // Limits on what a client may send before any route runs. Node refuses a request line plus headers over
@@ -123,11 +130,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     methodsByPath.set(route.url, methods);
   });
 
+  app.decorateRequest('logFields', null);
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: ids in paths must not explode the metric's label set.
     options.observeRequest?.(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, url: pathOf(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      {
+        method: request.method,
+        url: pathOf(request),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        ...request.logFields,
+      },
       'request',
     );
   });

@@ -73,6 +73,8 @@ export class ParticipationConsumer {
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
       maxWaitTime: 500,
+      // Bounds what waits in memory: a fetch of 50 MB (the default) buffered ~30,000 messages under load.
+      maxBytes: 1024 * 1024,
       highWaterMark: options.maxBatch * 2,
       retries: 10,
       retryDelay: 1_000,
