@@ -3,11 +3,13 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { freePort } from '../support/free-port.ts';
 import { readJson } from '../support/http.ts';
 import { type OwnBroker, startOwnBroker } from '../support/own-broker.ts';
 import {
   dropDatabase,
+  isolatedServiceEnv,
   type ServiceUnderTest,
   startTestService,
   testConfig,
@@ -66,21 +68,9 @@ describe('outbox delivery', () => {
   });
 
   it('publishes an event whose process was killed right after the commit, once a new process starts', async () => {
-    const config = testConfig({ KAFKA_BROKERS: own.bootstrap });
+    const env = { ...process.env, ...isolatedServiceEnv({ KAFKA_BROKERS: own.bootstrap, LOG_LEVEL: 'warn' }) };
+    const config = loadConfig(env);
     databases.push(config.databaseUrl);
-    const env = {
-      ...process.env,
-      DATABASE_URL: config.databaseUrl,
-      KAFKA_BROKERS: own.bootstrap,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      KAFKA_GROUP_ID: config.kafkaGroupId,
-      TOPIC_ATTENDANCE_RECORDED: config.topics.attendanceRecorded,
-      TOPIC_DATING_PARTICIPATION_COMPLETED: config.topics.datingParticipationCompleted,
-      TOPIC_STUDY_PARTICIPATION_COMPLETED: config.topics.studyParticipationCompleted,
-      TOPIC_DATING_PARTICIPATION_RECORDED: config.topics.datingParticipationRecorded,
-      TOPIC_STUDY_PARTICIPATION_RECORDED: config.topics.studyParticipationRecorded,
-    };
     const startProcess = async (): Promise<{ child: ChildProcess; baseUrl: string }> => {
       const port = await freePort();
       const child = spawn(process.execPath, ['src/main.ts'], {

@@ -2,9 +2,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { freePort } from '../support/free-port.ts';
 import { type OwnBroker, startOwnBroker } from '../support/own-broker.ts';
-import { dropDatabase, testConfig, uniqueSuffix } from '../support/service-under-test.ts';
+import { dropDatabase, isolatedServiceEnv, uniqueSuffix } from '../support/service-under-test.ts';
 import { TopicReader } from '../support/topic-reader.ts';
 
 let own: OwnBroker;
@@ -20,26 +21,13 @@ afterAll(async () => {
 });
 
 async function startProcess(extraEnv: Record<string, string> = {}) {
-  const config = testConfig({ KAFKA_BROKERS: own.bootstrap });
+  const env = isolatedServiceEnv({ KAFKA_BROKERS: own.bootstrap, LOG_LEVEL: 'info', ...extraEnv });
+  const config = loadConfig(env);
   databases.push(config.databaseUrl);
   const port = await freePort();
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: config.databaseUrl,
-      KAFKA_BROKERS: own.bootstrap,
-      KAFKA_GROUP_ID: config.kafkaGroupId,
-      TOPIC_ATTENDANCE_RECORDED: config.topics.attendanceRecorded,
-      TOPIC_DATING_PARTICIPATION_COMPLETED: config.topics.datingParticipationCompleted,
-      TOPIC_STUDY_PARTICIPATION_COMPLETED: config.topics.studyParticipationCompleted,
-      TOPIC_DATING_PARTICIPATION_RECORDED: config.topics.datingParticipationRecorded,
-      TOPIC_STUDY_PARTICIPATION_RECORDED: config.topics.studyParticipationRecorded,
-      LOG_LEVEL: 'info',
-      ...extraEnv,
-    },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk) => {

@@ -12,28 +12,32 @@ export function uniqueSuffix(): string {
   return randomBytes(4).toString('hex');
 }
 
-export function freshDatabaseUrl(): string {
-  return `${inject('databaseServerUrl')}/rc_test_${uniqueSuffix()}`;
+/**
+ * The environment of a service under test: a fresh database, unique topic names and consumer group (so test
+ * files never see each other's data), on top of `overrides`. Used as is for child processes (`node src/main.ts`)
+ * and through loadConfig for in-process services, so both read configuration exactly as production does.
+ */
+export function isolatedServiceEnv(overrides: Record<string, string> = {}, prefix = 't'): Record<string, string> {
+  const suffix = uniqueSuffix();
+  return {
+    DATABASE_URL: `${inject('databaseServerUrl')}/rc_${prefix}_${suffix}`,
+    KAFKA_BROKERS: inject('kafkaBootstrap'),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    KAFKA_GROUP_ID: `recording-${prefix}-${suffix}`,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    TOPIC_DATING_PARTICIPATION_COMPLETED: `${prefix}${suffix}.dating.participation.completed`,
+    TOPIC_STUDY_PARTICIPATION_COMPLETED: `${prefix}${suffix}.study.participation.completed`,
+    TOPIC_ATTENDANCE_RECORDED: `${prefix}${suffix}.recording.attendance`,
+    TOPIC_DATING_PARTICIPATION_RECORDED: `${prefix}${suffix}.recording.dating-participation`,
+    TOPIC_STUDY_PARTICIPATION_RECORDED: `${prefix}${suffix}.recording.study-participation`,
+    ...overrides,
+  };
 }
 
 /** Config as production reads it, from env-style overrides on top of isolated test defaults. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  const suffix = uniqueSuffix();
-  return loadConfig({
-    DATABASE_URL: freshDatabaseUrl(),
-    KAFKA_BROKERS: inject('kafkaBootstrap'),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    KAFKA_GROUP_ID: `recording-test-${suffix}`,
-    KAFKA_TOPIC_PARTITIONS: '3',
-    TOPIC_DATING_PARTICIPATION_COMPLETED: `t${suffix}.dating.participation.completed`,
-    TOPIC_STUDY_PARTICIPATION_COMPLETED: `t${suffix}.study.participation.completed`,
-    TOPIC_ATTENDANCE_RECORDED: `t${suffix}.recording.attendance`,
-    TOPIC_DATING_PARTICIPATION_RECORDED: `t${suffix}.recording.dating-participation`,
-    TOPIC_STUDY_PARTICIPATION_RECORDED: `t${suffix}.recording.study-participation`,
-    ...overrides,
-  });
+  return loadConfig(isolatedServiceEnv({ PORT: '0', ...overrides }));
 }
 
 export interface ServiceUnderTest {

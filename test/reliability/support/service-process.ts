@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../../src/config.ts';
 import { freePort } from '../../support/free-port.ts';
-import { uniqueSuffix } from '../../support/service-under-test.ts';
+import { isolatedServiceEnv } from '../../support/service-under-test.ts';
 
 export interface ServiceEnvironment {
   env: Record<string, string>;
@@ -17,27 +17,19 @@ export interface ServiceEnvironment {
 
 /** What `node src/main.ts` is started with: isolated database, topics and group, on top of `overrides`. */
 export function serviceEnvironment(overrides: Record<string, string> = {}): ServiceEnvironment {
-  const suffix = uniqueSuffix();
-  const env: Record<string, string> = {
-    DATABASE_URL: `${inject('databaseServerUrl')}/rc_rel_${suffix}`,
-    KAFKA_BROKERS: inject('kafkaBootstrap'),
-    HOST: '127.0.0.1',
-    // The child inherits the caller's environment (PATH and the like): settings a developer may have exported
-    // for the service are pinned here.
-    AUTH_MODE: 'gateway',
-    MIGRATE_ON_START: 'true',
-    KAFKA_CREATE_TOPICS: 'true',
-    KAFKA_CONSUMERS_ENABLED: 'true',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    KAFKA_GROUP_ID: `recording-rel-${suffix}`,
-    KAFKA_TOPIC_PARTITIONS: '3',
-    TOPIC_DATING_PARTICIPATION_COMPLETED: `r${suffix}.dating.participation.completed`,
-    TOPIC_STUDY_PARTICIPATION_COMPLETED: `r${suffix}.study.participation.completed`,
-    TOPIC_ATTENDANCE_RECORDED: `r${suffix}.recording.attendance`,
-    TOPIC_DATING_PARTICIPATION_RECORDED: `r${suffix}.recording.dating-participation`,
-    TOPIC_STUDY_PARTICIPATION_RECORDED: `r${suffix}.recording.study-participation`,
-    ...overrides,
-  };
+  const env = isolatedServiceEnv(
+    {
+      // The child inherits the caller's environment (PATH and the like): settings a developer may have exported
+      // for the service are pinned here.
+      AUTH_MODE: 'gateway',
+      MIGRATE_ON_START: 'true',
+      KAFKA_CREATE_TOPICS: 'true',
+      KAFKA_CONSUMERS_ENABLED: 'true',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      ...overrides,
+    },
+    'rel',
+  );
   return { env, config: loadConfig({ ...env, PORT: '0' }) };
 }
 
