@@ -17,7 +17,7 @@ import { describeRequest, type FuzzRequest, fuzzRequest, requestBytes } from './
 import { openDatabase, storeCounts } from './support/ledger.ts';
 import { type Kind, type Participation, participationKey } from './support/participation-feed.ts';
 import { type RawOutcome, rawExchange } from './support/raw-http.ts';
-import { cleanupRegistry, concludeScenario } from './support/scenario.ts';
+import { cleanupRegistry, concludeScenario, readAllPublished } from './support/scenario.ts';
 import { eventually, type ServiceEnvironment, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
 
 const cleanup = cleanupRegistry();
@@ -222,12 +222,7 @@ describe('bad input', () => {
     if (altered > 0) problems.push(`${altered} dead letter(s) differ from the message that came in`);
     const reasons = new Map<string, number>();
     for (const letter of deadLetters.letters) reasons.set(letter.reason, (reasons.get(letter.reason) ?? 0) + 1);
-    const reader = await TopicReader.open([
-      topics.attendanceRecorded,
-      topics.datingParticipationRecorded,
-      topics.studyParticipationRecorded,
-    ]);
-    cleanup(() => reader.close());
+    const reader = await readAllPublished(config, cleanup);
     await concludeScenario({
       scenario: '6b bad messages',
       sql,
@@ -262,12 +257,7 @@ describe('bad input', () => {
       return { topic: topics.studyParticipationCompleted, value };
     });
     await producer.send(messages);
-    const reader = await TopicReader.open([
-      topics.attendanceRecorded,
-      topics.datingParticipationRecorded,
-      topics.studyParticipationRecorded,
-    ]);
-    cleanup(() => reader.close());
+    const reader = await readAllPublished(config, cleanup);
     await concludeScenario({
       scenario: '6c size limits',
       sql,

@@ -6,12 +6,10 @@
 import { describe, inject, it } from 'vitest';
 import { startOwnDatabaseServer } from '../support/own-database-server.ts';
 import { uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
 import { AttendanceTraffic } from './support/attendance-traffic.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
 import { openDatabase, storeCounts } from './support/ledger.ts';
-import { ParticipationFeed } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario } from './support/scenario.ts';
+import { cleanupRegistry, concludeScenario, feedInto, readAllPublished } from './support/scenario.ts';
 import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
 
 const cleanup = cleanupRegistry();
@@ -32,18 +30,8 @@ describe('database outage', () => {
     const service = await ServiceProcess.create('database-outage', environment);
     cleanup(() => service.dispose());
     await service.start();
-    const reader = await TopicReader.open([
-      topics.attendanceRecorded,
-      topics.datingParticipationRecorded,
-      topics.studyParticipationRecorded,
-    ]);
-    cleanup(() => reader.close());
-    const feed = new ParticipationFeed({
-      bootstrap,
-      topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },
-      partitions: config.kafkaTopicPartitions,
-    });
-    cleanup(() => feed.close());
+    const reader = await readAllPublished(config, cleanup);
+    const feed = feedInto(config, cleanup, bootstrap);
     const traffic = new AttendanceTraffic({
       target: () => service.baseUrl,
       concurrency: 4,

@@ -5,12 +5,11 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, inject, it } from 'vitest';
 import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
 import { AttendanceTraffic } from './support/attendance-traffic.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
 import { openDatabase, storeCounts } from './support/ledger.ts';
-import { ParticipationFeed, participationKey } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario } from './support/scenario.ts';
+import { participationKey } from './support/participation-feed.ts';
+import { cleanupRegistry, concludeScenario, feedInto, readAllPublished } from './support/scenario.ts';
 import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
 
 const cleanup = cleanupRegistry();
@@ -30,18 +29,8 @@ describe('graceful shutdown', () => {
     await service.start();
     const sql = await openDatabase(config.databaseUrl);
     cleanup(() => sql.end());
-    const reader = await TopicReader.open([
-      topics.attendanceRecorded,
-      topics.datingParticipationRecorded,
-      topics.studyParticipationRecorded,
-    ]);
-    cleanup(() => reader.close());
-    const feed = new ParticipationFeed({
-      bootstrap,
-      topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },
-      partitions: config.kafkaTopicPartitions,
-    });
-    cleanup(() => feed.close());
+    const reader = await readAllPublished(config, cleanup);
+    const feed = feedInto(config, cleanup, bootstrap);
 
     const traffic = new AttendanceTraffic({
       target: () => service.baseUrl,

@@ -4,12 +4,11 @@
 
 import { describe, inject, it } from 'vitest';
 import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
 import { AttendanceTraffic } from './support/attendance-traffic.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
 import { openDatabase } from './support/ledger.ts';
 import { ParticipationFeed } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario } from './support/scenario.ts';
+import { cleanupRegistry, concludeScenario, readAllPublished } from './support/scenario.ts';
 import { ServiceProcess, serviceEnvironment } from './support/service-process.ts';
 
 const cleanup = cleanupRegistry();
@@ -28,12 +27,7 @@ describe('kill -9 under load', () => {
     const sql = await openDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     const { topics } = config;
-    const reader = await TopicReader.open([
-      topics.attendanceRecorded,
-      topics.datingParticipationRecorded,
-      topics.studyParticipationRecorded,
-    ]);
-    cleanup(() => reader.close());
+    const reader = await readAllPublished(config, cleanup);
     const feed = new ParticipationFeed({
       bootstrap: inject('kafkaBootstrap'),
       topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },

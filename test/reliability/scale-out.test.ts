@@ -3,12 +3,11 @@
 
 import { describe, inject, it } from 'vitest';
 import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
 import { AttendanceTraffic } from './support/attendance-traffic.ts';
 import { describeProgress, groupMembers, groupProgress } from './support/group-offsets.ts';
 import { openDatabase } from './support/ledger.ts';
 import { ParticipationFeed } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario } from './support/scenario.ts';
+import { cleanupRegistry, concludeScenario, readAllPublished } from './support/scenario.ts';
 import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
 
 const cleanup = cleanupRegistry();
@@ -56,12 +55,7 @@ describe('scale-out', () => {
 
     const sql = await openDatabase(config.databaseUrl);
     cleanup(() => sql.end());
-    const reader = await TopicReader.open([
-      topics.attendanceRecorded,
-      topics.datingParticipationRecorded,
-      topics.studyParticipationRecorded,
-    ]);
-    cleanup(() => reader.close());
+    const reader = await readAllPublished(config, cleanup);
     const feed = new ParticipationFeed({
       bootstrap,
       topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },

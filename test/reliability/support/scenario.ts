@@ -3,11 +3,12 @@
 
 import type { Connection } from 'mysql2/promise';
 import { afterAll, expect } from 'vitest';
-import type { TopicReader } from '../../support/topic-reader.ts';
+import type { Config } from '../../../src/config.ts';
+import { TopicReader } from '../../support/topic-reader.ts';
 import type { AttendanceStats, AttendanceTraffic } from './attendance-traffic.ts';
 import { type Figures, reportFigures } from './figures.ts';
 import { audit, type Expected, settled } from './ledger.ts';
-import type { ParticipationFeed } from './participation-feed.ts';
+import { ParticipationFeed } from './participation-feed.ts';
 
 /** Registers clean-ups that run after the file, last registered first, each even when an earlier one failed. */
 export function cleanupRegistry(): (cleanup: () => Promise<unknown> | unknown) => void {
@@ -24,6 +25,31 @@ export function cleanupRegistry(): (cleanup: () => Promise<unknown> | unknown) =
   return (cleanup) => {
     cleanups.push(cleanup);
   };
+}
+
+type Cleanup = ReturnType<typeof cleanupRegistry>;
+
+/** A reader of all three published topics, from the beginning, closed with the file. */
+export async function readAllPublished(config: Config, cleanup: Cleanup, bootstrap?: string): Promise<TopicReader> {
+  const { topics } = config;
+  const reader = await TopicReader.open(
+    [topics.attendanceRecorded, topics.datingParticipationRecorded, topics.studyParticipationRecorded],
+    bootstrap,
+  );
+  cleanup(() => reader.close());
+  return reader;
+}
+
+/** A participation feed into the service's two input topics, closed with the file. */
+export function feedInto(config: Config, cleanup: Cleanup, bootstrap: string): ParticipationFeed {
+  const { topics } = config;
+  const feed = new ParticipationFeed({
+    bootstrap,
+    topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },
+    partitions: config.kafkaTopicPartitions,
+  });
+  cleanup(() => feed.close());
+  return feed;
 }
 
 export function describeTraffic(stats: AttendanceStats): string {
