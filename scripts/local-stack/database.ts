@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
+import { terminate } from './processes.ts';
 
 /** 'answering': a server was already there; 'started-private': this call started one from opts.dataDir. */
 export type DatabaseServerState = 'answering' | 'started-private';
@@ -103,13 +104,7 @@ export async function ensureDatabaseServer(
 export async function stopPrivateDatabaseServer(dataDir: string): Promise<boolean> {
   const pid = privateDatabaseServerPid(dataDir);
   if (pid === undefined) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + stopTimeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid)) {
-    process.kill(pid, 'SIGKILL');
-    while (isAlive(pid)) await sleep(50);
-  }
+  await terminate(pid, stopTimeoutMs);
   return true;
 }
 
@@ -229,15 +224,6 @@ function findBinary(names: string[]): string | undefined {
     }
   }
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function tail(file: string, lines: number): Promise<string> {

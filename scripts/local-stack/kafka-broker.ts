@@ -20,6 +20,7 @@ import { createServer, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { terminate } from './processes.ts';
 
 export const KAFKA_VERSION = '4.1.1';
 
@@ -373,25 +374,6 @@ function runningBrokerPid(dataDir: string): number | undefined {
 
 function isChildAlive(child: ChildProcess): boolean {
   return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** SIGTERM, then SIGKILL after timeoutMs; for a process that is not our child, so its exit can only be polled. */
-async function terminate(pid: number, timeoutMs: number): Promise<void> {
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(50);
 }
 
 /**
