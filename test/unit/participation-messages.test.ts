@@ -1,0 +1,77 @@
+// What the consumers accept from the Spring producers, and what they dead-letter, message by message.
+// (Parsing is pure: bytes in, an event or a reason out; the topics and the store are tested in integration.)
+
+import { describe, expect, it } from 'vitest';
+import { parseParticipation } from '../../src/adapters/kafka/participation-messages.ts';
+
+const zone = 'Asia/Seoul';
+const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+
+const dating = {
+  studyGroupId: '6f1c2a3e-8f64-4c1e-9a51-2f0b7d2c9e11',
+  userId: '0b8e7a52-3c2d-4e8f-9d1a-5c6b7a8e9f00',
+  meetingId: 'a2c4e6f8-1b3d-4f5a-8c7e-9d0b1a2c3e4f',
+  studyMeetingEventName: '토요일 커피 모임 ☕',
+  when: '2025-05-01T19:30:00',
+  createdAt: '2025-04-20T10:11:12.123456789',
+};
+
+const study = {
+  studyGroupId: '6f1c2a3e-8f64-4c1e-9a51-2f0b7d2c9e11',
+  userId: '0b8e7a52-3c2d-4e8f-9d1a-5c6b7a8e9f00',
+  meetingId: 'c3d5e7f9-2a4b-4c6d-8e0f-1a3b5c7d9e2f',
+  studyGroupName: '알고리즘 스터디',
+  meetingName: '3주차',
+  completedAt: '2025-05-02T21:00:00.5',
+};
+
+describe('parseParticipation', () => {
+  it("reads the dating service's sample from peer-contract.md, cutting the fraction to 6 digits", () => {
+    expect(parseParticipation('dating', bytes(dating), zone)).toEqual({
+      ok: true,
+      kind: 'dating',
+      event: { ...dating, createdAt: '2025-04-20T10:11:12.123456' },
+    });
+  });
+
+  it("reads the study service's sample, keeping a one-digit fraction", () => {
+    expect(parseParticipation('study', bytes(study), zone)).toEqual({ ok: true, kind: 'study', event: study });
+  });
+
+  it('ignores unknown fields, lower-cases UUIDs and converts offsets into the business zone', () => {
+    const parsed = parseParticipation(
+      'dating',
+      bytes({ ...dating, userId: dating.userId.toUpperCase(), when: '2025-05-01T10:30:00Z', newField: [1, 2] }),
+      zone,
+    );
+    expect(parsed.ok && parsed.kind === 'dating' && parsed.event).toMatchObject({
+      userId: dating.userId,
+      when: '2025-05-01T19:30:00',
+    });
+    expect(parsed.ok && Object.keys(parsed.event)).not.toContain('newField');
+  });
+
+  it.each([
+    ['no value', undefined, 'empty-value'],
+    ['an empty value', Buffer.alloc(0), 'empty-value'],
+    ['text that is not JSON', bytes('hello'), 'not-json'],
+    ['a JSON array', bytes('[1,2]'), 'not-an-object'],
+    ['JSON null', bytes('null'), 'not-an-object'],
+    ['a missing meetingId', bytes({ ...dating, meetingId: undefined }), 'schema-violation'],
+    ['a meetingId that is not a UUID', bytes({ ...dating, meetingId: 'meeting-1' }), 'schema-violation'],
+    ['a numeric name', bytes({ ...dating, studyMeetingEventName: 7 }), 'schema-violation'],
+    ['a name over 255 characters', bytes({ ...dating, studyMeetingEventName: 'x'.repeat(256) }), 'schema-violation'],
+    ['a null date', bytes({ ...dating, when: null }), 'schema-violation'],
+    ['Jackson timestamps as arrays', bytes({ ...dating, when: [2025, 5, 1, 19, 30] }), 'schema-violation'],
+    ['an impossible date', bytes({ ...dating, when: '2025-02-30T19:30:00' }), 'invalid-date-time'],
+  ])('refuses %s with the reason %s', (_, value, reason) => {
+    const parsed = parseParticipation('dating', value as Buffer | undefined, zone);
+    expect(parsed).toMatchObject({ ok: false, reason });
+    expect(!parsed.ok && parsed.detail.length).toBeGreaterThan(0);
+  });
+
+  it('names the field that is wrong', () => {
+    const parsed = parseParticipation('study', bytes({ ...study, completedAt: undefined }), zone);
+    expect(!parsed.ok && parsed.detail).toContain('completedAt');
+  });
+});
