@@ -1,6 +1,7 @@
 // The composition root: builds every adapter from the config, wires them to the use cases, starts them,
 // and stops them in reverse order.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { createHttpApi } from './adapters/http/http-api.ts';
@@ -18,6 +19,8 @@ import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
 import { recordParticipations } from './app/record-participations.ts';
 import type { Config } from './config.ts';
+
+const TOPIC_WAIT_AT_START_MS = 3_000;
 
 export interface RunningService {
   /** host:port the HTTP server listens on. */
@@ -106,20 +109,31 @@ export async function startService(config: Config, logger: Logger = createLogger
       })
     : undefined;
 
-  const topicSetup = config.kafkaCreateTopics
-    ? ensureTopics({
-        brokers: config.kafkaBrokers,
-        clientId: config.kafkaClientId,
-        topics: allTopics(config.topics),
-        partitions: config.kafkaTopicPartitions,
-        replicationFactor: config.kafkaTopicReplicationFactor,
-      }).then(
-        (created) => {
-          if (created.length > 0) logger.info({ created }, 'kafka topics created');
-        },
-        // The HTTP side works without Kafka (events wait in the outbox); the relay retries until topics exist.
-        (error: unknown) => logger.error({ err: error }, 'could not create kafka topics; the relay retries until they exist'),
-      )
+  // Topics are created in the background until it succeeds: a service started while Kafka is down still serves
+  // HTTP (events wait in the outbox) and its relay publishes once the broker is back and the topics exist.
+  const stopProvisioning = new AbortController();
+  const topicProvisioning = config.kafkaCreateTopics
+    ? (async () => {
+        for (let attempt = 1; !stopProvisioning.signal.aborted; attempt++) {
+          try {
+            const created = await ensureTopics({
+              brokers: config.kafkaBrokers,
+              clientId: config.kafkaClientId,
+              topics: allTopics(config.topics),
+              partitions: config.kafkaTopicPartitions,
+              replicationFactor: config.kafkaTopicReplicationFactor,
+            });
+            if (created.length > 0) logger.info({ created }, 'kafka topics created');
+            return;
+          } catch (error) {
+            if (attempt === 1 || attempt % 10 === 0)
+              logger.error({ err: error, attempt }, 'could not create kafka topics; retrying');
+            await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), undefined, { signal: stopProvisioning.signal }).catch(
+              () => undefined,
+            );
+          }
+        }
+      })()
     : Promise.resolve();
 
   const app = await createHttpApi({
@@ -155,7 +169,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     attendance: { store: attendanceStore, identity, zone: config.businessTimeZone, now: Date.now },
   });
 
-  await topicSetup;
+  // Start-up waits for the topics only briefly: with Kafka away, HTTP must still come up.
+  await Promise.race([topicProvisioning, sleep(TOPIC_WAIT_AT_START_MS, undefined, { ref: false })]);
   relay.start();
   consumer?.start();
   await app.listen({ port: config.port, host: config.host });
@@ -171,6 +186,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     logger,
     stop: () => {
       stopping ??= (async () => {
+        stopProvisioning.abort();
         await app.close();
         // Consumers first: their last batch commits and wakes the relay, which then flushes it.
         await consumer?.stop();

@@ -67,6 +67,35 @@ describe('outbox delivery', () => {
     }
   });
 
+  it('creates its topics and publishes once Kafka appears, when it was started while Kafka was away', async () => {
+    // A broker that has never had a topic, and is down when the service starts.
+    const fresh = await startOwnBroker();
+    try {
+      await fresh.broker.stop();
+      const sut = await startTestService(testConfig({ KAFKA_BROKERS: fresh.bootstrap }));
+      databases.push(sut.config.databaseUrl);
+      try {
+        const user = `user_${uniqueSuffix()}`;
+        const response = await postAttendance(sut.baseUrl, user);
+        expect(response.status).toBe(201);
+        const record = await readJson(response);
+
+        await fresh.restart();
+        const reader = await TopicReader.open([sut.config.topics.attendanceRecorded], fresh.bootstrap);
+        try {
+          const [event] = await reader.waitForCount(1, 60_000);
+          expect(event?.json).toEqual(record);
+        } finally {
+          await reader.close();
+        }
+      } finally {
+        await sut.stop();
+      }
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('publishes an event whose process was killed right after the commit, once a new process starts', async () => {
     const env = { ...process.env, ...isolatedServiceEnv({ KAFKA_BROKERS: own.bootstrap, LOG_LEVEL: 'warn' }) };
     const config = loadConfig(env);
