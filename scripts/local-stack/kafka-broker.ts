@@ -16,10 +16,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { freePort } from './ports.ts';
 import { terminate } from './processes.ts';
 
 export const KAFKA_VERSION = '4.1.1';
@@ -415,20 +416,6 @@ async function brokerAnswers(bootstrap: string, timeoutMs: number): Promise<bool
   } finally {
     await admin.close().catch(() => {});
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('No port assigned')),
-      );
-    });
-  });
 }
 
 function run(
