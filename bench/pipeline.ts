@@ -7,10 +7,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { createEventProducer, type EventProducer } from '../src/adapters/kafka/kafka-clients.ts';
-import { connectionOptions } from '../src/adapters/mysql/database.ts';
-import { eventIdOf } from '../src/domain/events.ts';
-import { instantOf, type LocalDateTime } from '../src/domain/local-date-time.ts';
-import { type Participation, participationWorkload, type Workload } from './workload.ts';
+import { eventMessage } from '../src/adapters/kafka/outbox-relay.ts';
+import { connectionOptions, fromSqlDateTime } from '../src/adapters/mysql/database.ts';
+import type { LocalDateTime } from '../src/domain/local-date-time.ts';
+import {
+  type DatingParticipationReceived,
+  datingParticipationFrom,
+  type StudyParticipationReceived,
+  studyParticipationFrom,
+} from '../src/domain/participation.ts';
+import { inputPayload, type Participation, participationWorkload, type Workload } from './workload.ts';
 
 /** Messages per producer send: the relay's default batch (OUTBOX_BATCH_SIZE). */
 const PRODUCE_CHUNK = 2_000;
@@ -158,45 +164,32 @@ function insertStatement(batch: Participation[], ids: Map<Participation, number>
 
 type RecordedMessage = { topic: string; key: string; value: string; headers: Record<string, string> };
 
-/** The "recorded" events the relay would publish for `workload`: same payload fields, key and headers. */
+/** The "recorded" events the relay would publish for `workload`, built by the relay's own code from the same records. */
 function recordedMessages(workload: Workload, topics: { dating: string; study: string }, zone: string): RecordedMessage[] {
-  const recordedAt = RECORDED_AT.replace(' ', 'T') as LocalDateTime;
-  const occurredAt = instantOf(recordedAt, zone);
+  const recordedAt = fromSqlDateTime<LocalDateTime>(RECORDED_AT);
   return [...recordIds(workload)].map(([p, id]) => {
-    const type = p.kind === 'dating' ? 'DatingParticipationRecorded' : 'StudyParticipationRecorded';
-    const payload =
+    const received = inputPayload(p);
+    const message =
       p.kind === 'dating'
-        ? {
-            id,
-            datingGroupId: p.groupId,
-            userId: p.userId,
-            meetingId: p.meetingId,
-            eventName: p.name,
-            scheduledAt: p.time,
-            meetingCreatedAt: p.createdAt,
-            recordedAt,
-          }
-        : {
-            id,
-            studyGroupId: p.groupId,
-            userId: p.userId,
-            meetingId: p.meetingId,
-            studyGroupName: p.name,
-            meetingName: p.meetingName,
-            completedAt: p.time,
-            recordedAt,
-          };
-    return {
-      topic: p.kind === 'dating' ? topics.dating : topics.study,
-      key: p.userId,
-      value: JSON.stringify(payload),
-      headers: {
-        'event-id': eventIdOf(type, id),
-        'event-type': type,
-        'occurred-at': occurredAt,
-        'content-type': 'application/json',
-      },
-    };
+        ? eventMessage(
+            {
+              type: 'DatingParticipationRecorded',
+              record: { id, ...datingParticipationFrom(received as unknown as DatingParticipationReceived, recordedAt) },
+              traceparent: null,
+            },
+            topics.dating,
+            zone,
+          )
+        : eventMessage(
+            {
+              type: 'StudyParticipationRecorded',
+              record: { id, ...studyParticipationFrom(received as unknown as StudyParticipationReceived, recordedAt) },
+              traceparent: null,
+            },
+            topics.study,
+            zone,
+          );
+    return message;
   });
 }
 

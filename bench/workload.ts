@@ -92,7 +92,8 @@ export async function produceInput(options: {
   }
 }
 
-function inputPayload(p: Participation): Record<string, string> {
+/** The message the dating or study service sends for `p`. */
+export function inputPayload(p: Participation): Record<string, string> {
   return p.kind === 'dating'
     ? {
         studyGroupId: p.groupId,

@@ -11,7 +11,7 @@ import {
   eventIdOf,
   studyParticipationRecorded,
 } from '../../domain/events.ts';
-import { instantOf } from '../../domain/local-date-time.ts';
+import { instantOf, type LocalDateTime } from '../../domain/local-date-time.ts';
 import type { MysqlOutboxStore, PendingEvent } from '../mysql/outbox-store.ts';
 import { type EventProducer, inRequests } from './kafka-clients.ts';
 import { topicOf } from './topics.ts';
@@ -132,46 +132,15 @@ export class OutboxRelay {
     if (events.length === 0) return 0;
     const readAt = performance.now();
     // In outbox order, one size-bounded request after the other: each key's events stay in order.
-    for (const request of inRequests(events.map((e) => this.#toMessage(e)))) await producer.send({ messages: request });
+    for (const request of inRequests(
+      events.map((e) => eventMessage(e, topicOf(e.type, this.#options.topics), this.#options.zone)),
+    ))
+      await producer.send({ messages: request });
     // Ages come from the database's clock at read time plus our own elapsed time: no clocks are compared.
     const sendMs = performance.now() - readAt;
     await store.markPublished(events.map((e) => e.outboxId));
     this.#options.observer?.published(events.map((e) => e.ageAtReadMs + sendMs));
     return events.length;
-  }
-
-  #toMessage(event: PendingEvent) {
-    const { topics, zone } = this.#options;
-    let payload: object;
-    let occurredAt: string;
-    switch (event.type) {
-      case 'AttendanceRecordCreated':
-        payload = attendanceRecordCreated(event.record);
-        occurredAt = event.record.createdAt;
-        break;
-      case 'DatingParticipationRecorded':
-        payload = datingParticipationRecorded(event.record);
-        occurredAt = event.record.recordedAt;
-        break;
-      case 'StudyParticipationRecorded':
-        payload = studyParticipationRecorded(event.record);
-        occurredAt = event.record.recordedAt;
-        break;
-    }
-    const headers: Record<string, string> = {
-      'event-id': eventIdOf(event.type, event.record.id),
-      'event-type': event.type,
-      'occurred-at': instantOf(occurredAt as never, zone),
-      'content-type': 'application/json',
-    };
-    if (event.traceparent !== null) headers.traceparent = event.traceparent;
-    return {
-      topic: topicOf(event.type, topics),
-      // One user's events share a partition and so keep their order.
-      key: event.record.userId,
-      value: JSON.stringify(payload),
-      headers,
-    };
   }
 
   /** Waits for `ms`, or less when `wakeable` and a commit wakes the relay; a stop always ends the wait. */
@@ -192,4 +161,42 @@ export class OutboxRelay {
       this.#wakeUp = wakeable ? finish : () => (this.#running ? undefined : finish());
     });
   }
+}
+
+/** A stored record's event, without the outbox bookkeeping (one member per event type). */
+export type RecordEvent = PendingEvent extends infer E
+  ? E extends PendingEvent
+    ? Omit<E, 'outboxId' | 'ageAtReadMs'>
+    : never
+  : never;
+
+/**
+ * The Kafka message of one stored record's event: exactly the SPEC payload fields, the record's userId as key
+ * (one user's events share a partition and so keep their order), and the event headers.
+ */
+export function eventMessage(event: RecordEvent, topic: string, zone: string) {
+  let payload: object;
+  let occurredAt: LocalDateTime;
+  switch (event.type) {
+    case 'AttendanceRecordCreated':
+      payload = attendanceRecordCreated(event.record);
+      occurredAt = event.record.createdAt;
+      break;
+    case 'DatingParticipationRecorded':
+      payload = datingParticipationRecorded(event.record);
+      occurredAt = event.record.recordedAt;
+      break;
+    case 'StudyParticipationRecorded':
+      payload = studyParticipationRecorded(event.record);
+      occurredAt = event.record.recordedAt;
+      break;
+  }
+  const headers: Record<string, string> = {
+    'event-id': eventIdOf(event.type, event.record.id),
+    'event-type': event.type,
+    'occurred-at': instantOf(occurredAt, zone),
+    'content-type': 'application/json',
+  };
+  if (event.traceparent !== null) headers.traceparent = event.traceparent;
+  return { topic, key: event.record.userId, value: JSON.stringify(payload), headers };
 }
