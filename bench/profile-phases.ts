@@ -62,7 +62,10 @@ function walk(node: ProfileNode, inherited: string): void {
   const special = functionName.startsWith('(') ? functionName : undefined;
   const resolvedOwner = special ?? own ?? `${inherited} (native)`;
   owner.set(node.id, resolvedOwner);
-  label.set(node.id, special ?? `${functionName || '(anonymous)'} ${own ? `${own}:${lineNumber + 1}` : `[native, under ${inherited}]`}`);
+  label.set(
+    node.id,
+    special ?? `${functionName || '(anonymous)'} ${own ? `${own}:${lineNumber + 1}` : `[native, under ${inherited}]`}`,
+  );
   for (const child of node.children ?? []) {
     const next = byId.get(child);
     if (next) walk(next, own ?? inherited);
@@ -105,7 +108,9 @@ for (const [phase, { monotonicUs }] of Object.entries(phases)) {
   }
   if (busy + idle === 0) continue;
   console.log(`## ${phase}\n`);
-  console.log(`Main thread busy ${(busy / 1000).toFixed(0)} ms of ${((to - from) / 1000).toFixed(0)} ms (${pct(busy, to - from)}).\n`);
+  console.log(
+    `Main thread busy ${(busy / 1000).toFixed(0)} ms of ${((to - from) / 1000).toFixed(0)} ms (${pct(busy, to - from)}).\n`,
+  );
   console.log('| where | ms | of busy |\n|---|---:|---:|');
   for (const [who, us] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top))
     console.log(`| ${who} | ${(us / 1000).toFixed(0)} | ${pct(us, busy)} |`);
