@@ -2,6 +2,8 @@
 // Builds the service, starts a Kafka broker of its own and uses fresh databases on the machine's MariaDB, runs
 // every scenario against `node dist/main.js` in a process of its own, and reports (see bench/report.ts).
 //   --quick       5 s phases and 20,000 pipeline events instead of 20 s and 100,000
+//   --pipeline-events N   that many pipeline events instead (e.g. --quick --pipeline-events 100000 to tune
+//                 ingestion without waiting for the 20 s HTTP phases)
 //   --cpu-prof    the measured service process writes a V8 CPU profile to bench/results/profiles/ (each phase's
 //                 CLOCK_MONOTONIC bounds are in latest.json, to cut the profile into phases)
 //   --env N=V     extra configuration for the service (e.g. DATABASE_POOL_SIZE=32, NODE_OPTIONS=...), repeatable
@@ -42,12 +44,18 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'pipeline-events': { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
   },
 });
-const plan = flags.quick
-  ? { seconds: 5, pipelineEvents: 20_000, warmUpSeconds: 2 }
-  : { seconds: 20, pipelineEvents: 100_000, warmUpSeconds: 5 };
+const plan = {
+  ...(flags.quick
+    ? { seconds: 5, pipelineEvents: 20_000, warmUpSeconds: 2 }
+    : { seconds: 20, pipelineEvents: 100_000, warmUpSeconds: 5 }),
+  ...(flags['pipeline-events'] === undefined ? {} : { pipelineEvents: Number(flags['pipeline-events']) }),
+};
+if (!Number.isInteger(plan.pipelineEvents) || plan.pipelineEvents < 1000)
+  throw new Error(`--pipeline-events wants a whole number of at least 1000, got ${flags['pipeline-events']}`);
 const CONNECTIONS = 64;
 const FIXED_RATE = 500;
 const RELAY_RATE = 1000;

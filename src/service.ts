@@ -76,10 +76,10 @@ export async function startService(config: Config, logger: Logger = createLogger
   const database = openDatabase(config.databaseUrl, config.databasePoolSize);
   const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId });
 
-  const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
+  const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database);
   const metrics = new ServiceMetrics({ outboxBacklog: () => outboxForHealth.backlog() });
   const relay = new OutboxRelay({
-    store: new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName),
+    store: new MysqlOutboxStore(config.databaseUrl, database),
     producer,
     topics: config.topics,
     zone: config.businessTimeZone,
@@ -91,7 +91,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   });
   const wakeRelay = () => relay.wake();
   const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
-  const participationStore = new MysqlParticipationStore(database.db, { onEventsWritten: wakeRelay });
+  const participationStore = new MysqlParticipationStore(database, { onEventsWritten: wakeRelay });
   const consumer = config.consumersEnabled
     ? new ParticipationConsumer({
         brokers: config.kafkaBrokers,

@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
   const database = openDatabase(config.databaseUrl, 4);
   const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-republish` });
-  const outbox = new MysqlOutboxStore(config.databaseUrl, database.db, database.databaseName);
+  const outbox = new MysqlOutboxStore(config.databaseUrl, database);
   const relay = new OutboxRelay({
     store: outbox,
     producer,

@@ -51,7 +51,9 @@ describe('metrics', () => {
     await expect.poll(scrape, { timeout: 45_000 }).toMatch(/participations_deduplicated_total 1\b/);
     const text = await scrape();
     expect(text).toMatch(/http_request_duration_seconds_count\{route="\/api\/attendance",method="POST",status="201"\} 1/);
-    expect(text).toMatch(/participation_messages_consumed_total\{topic="[^"]+"\} 3/);
+    // Every delivery counts: a re-delivery after a rebalance (at least once) may add to the three sent.
+    const consumed = /participation_messages_consumed_total\{topic="[^"]+"\} (\d+)/.exec(text);
+    expect(Number(consumed?.[1])).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(/participations_recorded_total\{kind="dating"\} 1/);
     expect(text).toMatch(/outbox_backlog_events \d+/);
     expect(text).toMatch(/outbox_oldest_event_age_seconds \d/);

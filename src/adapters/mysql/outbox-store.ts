@@ -4,15 +4,14 @@
 // outbox order keeps every key's events in commit order.
 
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { AttendanceRecord } from '../../domain/attendance.ts';
 import type { EventType } from '../../domain/events.ts';
 import type { LocalDateTime } from '../../domain/local-date-time.ts';
 import type { OwnerId } from '../../domain/owner-id.ts';
 import type { DatingParticipation, StudyParticipation, Uuid } from '../../domain/participation.ts';
-import { connectionOptions, fromSqlDateTime } from './database.ts';
-import type { RecordingDatabase } from './schema.ts';
+import { connectionOptions, type Database, fromSqlDateTime } from './database.ts';
 
 export type PendingEvent = { outboxId: number; traceparent: string | null; ageAtReadMs: number } & (
   | { type: 'AttendanceRecordCreated'; record: AttendanceRecord }
@@ -32,13 +31,14 @@ const local = (value: string) => fromSqlDateTime<LocalDateTime>(value);
 
 export class MysqlOutboxStore {
   readonly #databaseUrl: string;
-  readonly #db: Kysely<RecordingDatabase>;
+  readonly #database: Database;
   readonly #lockName: string;
   #leaderConnection: Connection | undefined;
 
-  constructor(databaseUrl: string, db: Kysely<RecordingDatabase>, databaseName: string) {
+  constructor(databaseUrl: string, database: Database) {
+    const { databaseName } = database;
     this.#databaseUrl = databaseUrl;
-    this.#db = db;
+    this.#database = database;
     // Named locks are server-wide: the database name keeps two services (or test runs) on one server apart.
     const name = `recording-outbox-relay:${databaseName}`;
     this.#lockName = name.length <= 64 ? name : `recording-outbox-relay:${createHash('sha1').update(databaseName).digest('hex')}`;
@@ -148,65 +148,63 @@ export class MysqlOutboxStore {
     // The age is computed by the server from its own clock, like created_at's default: no time zone involved.
     const { rows } = await sql<{ pending: number; age_us: number | null }>`
       SELECT COUNT(*) AS pending, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), NOW(6)) AS age_us FROM outbox_events`.execute(
-      this.#db,
+      this.#database.db,
     );
     const row = rows[0];
     return { pending: Number(row?.pending ?? 0), oldestAgeMs: Math.max(0, Number(row?.age_us ?? 0) / 1000) };
   }
 
-  async #attendanceRecords(ids: number[]): Promise<Map<number, AttendanceRecord>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('attendance_records').selectAll().where('id', 'in', ids).execute();
-    return new Map(
-      rows.map((r) => [
-        Number(r.id),
-        {
-          id: Number(r.id),
-          userId: r.user_id as OwnerId,
-          attendanceTime: local(r.attendance_time),
-          createdAt: local(r.created_at),
-        },
-      ]),
+  /** The records of one table by id, read with plain mysql2 (thousands of rows per batch; see participation-store.ts). */
+  async #records<R>(table: string, columns: string, ids: number[], toRecord: (row: RowDataPacket) => R): Promise<Map<number, R>> {
+    const records = new Map<number, R>();
+    if (ids.length === 0) return records;
+    const [rows] = await this.#database.pool.query<RowDataPacket[]>(`SELECT ${columns} FROM ${table} WHERE id IN (?)`, [ids]);
+    for (const row of rows) records.set(Number(row.id), toRecord(row));
+    return records;
+  }
+
+  #attendanceRecords(ids: number[]): Promise<Map<number, AttendanceRecord>> {
+    return this.#records('attendance_records', 'id, user_id, attendance_time, created_at', ids, (r) => ({
+      id: Number(r.id),
+      userId: r.user_id as OwnerId,
+      attendanceTime: local(r.attendance_time),
+      createdAt: local(r.created_at),
+    }));
+  }
+
+  #datingParticipations(ids: number[]): Promise<Map<number, DatingParticipation>> {
+    return this.#records(
+      'dating_participations',
+      'id, dating_group_id, user_id, meeting_id, event_name, scheduled_at, meeting_created_at, recorded_at',
+      ids,
+      (r) => ({
+        id: Number(r.id),
+        datingGroupId: r.dating_group_id as Uuid,
+        userId: r.user_id as Uuid,
+        meetingId: r.meeting_id as Uuid,
+        eventName: r.event_name,
+        scheduledAt: local(r.scheduled_at),
+        meetingCreatedAt: local(r.meeting_created_at),
+        recordedAt: local(r.recorded_at),
+      }),
     );
   }
 
-  async #datingParticipations(ids: number[]): Promise<Map<number, DatingParticipation>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('dating_participations').selectAll().where('id', 'in', ids).execute();
-    return new Map(
-      rows.map((r) => [
-        Number(r.id),
-        {
-          id: Number(r.id),
-          datingGroupId: r.dating_group_id as Uuid,
-          userId: r.user_id as Uuid,
-          meetingId: r.meeting_id as Uuid,
-          eventName: r.event_name,
-          scheduledAt: local(r.scheduled_at),
-          meetingCreatedAt: local(r.meeting_created_at),
-          recordedAt: local(r.recorded_at),
-        },
-      ]),
-    );
-  }
-
-  async #studyParticipations(ids: number[]): Promise<Map<number, StudyParticipation>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('study_participations').selectAll().where('id', 'in', ids).execute();
-    return new Map(
-      rows.map((r) => [
-        Number(r.id),
-        {
-          id: Number(r.id),
-          studyGroupId: r.study_group_id as Uuid,
-          userId: r.user_id as Uuid,
-          meetingId: r.meeting_id as Uuid,
-          studyGroupName: r.study_group_name,
-          meetingName: r.meeting_name,
-          completedAt: local(r.completed_at),
-          recordedAt: local(r.recorded_at),
-        },
-      ]),
+  #studyParticipations(ids: number[]): Promise<Map<number, StudyParticipation>> {
+    return this.#records(
+      'study_participations',
+      'id, study_group_id, user_id, meeting_id, study_group_name, meeting_name, completed_at, recorded_at',
+      ids,
+      (r) => ({
+        id: Number(r.id),
+        studyGroupId: r.study_group_id as Uuid,
+        userId: r.user_id as Uuid,
+        meetingId: r.meeting_id as Uuid,
+        studyGroupName: r.study_group_name,
+        meetingName: r.meeting_name,
+        completedAt: local(r.completed_at),
+        recordedAt: local(r.recorded_at),
+      }),
     );
   }
 }
