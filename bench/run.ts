@@ -228,10 +228,11 @@ async function measureIngestion(bench: Bench, measured: ServiceProcess) {
     },
     () => workload.messages.length,
   );
+  const memoryAfter = await measured.memoryBreakdown();
   const [rows] = await bench.stack.admin.query<RowDataPacket[]>(
     `SELECT (SELECT COUNT(*) FROM ${bench.serviceTables}.dating_participations) + (SELECT COUNT(*) FROM ${bench.serviceTables}.study_participations) AS n`,
   );
-  return { ...result, stored: Number(rows[0]?.n) };
+  return { ...result, stored: Number(rows[0]?.n), memoryAfter };
 }
 
 /** Waits (bounded) until the relay has published everything, so that one phase's backlog is not the next one's load. */
@@ -281,6 +282,10 @@ async function measureHttp(bench: Bench, measured: ServiceProcess) {
   return { fixedRate, relay, throughput, outboxDrainMs: Math.round(await waitForEmptyOutbox(bench)) };
 }
 
+function describeMemory(m: Record<string, number>): string {
+  return `RSS ${m.rssMb} (binary ${m.rssFileMb}, anon ${m.rssAnonMb}), V8 heap ${m.heapUsedMb} used of ${m.heapTotalMb}, external ${m.externalMb}`;
+}
+
 async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
   log(`run ${runId}: ${command}`);
@@ -315,6 +320,7 @@ async function main(): Promise<void> {
   const ingestion = await measureIngestion(bench, measured);
   const http = await measureHttp(bench, measured);
   const memory = measured.memory();
+  const memoryAtEnd = await measured.memoryBreakdown();
   const exit = await measured.stop();
   service = undefined;
   const logErrors = (await readFile(join(resultsDir, 'service.log'), 'utf8'))
@@ -337,12 +343,13 @@ async function main(): Promise<void> {
     docsFile: join(repoRoot, 'docs', 'benchmarks.md'),
     figures,
     run: { date: new Date().toISOString(), command, quick: flags.quick, serviceEnvOverrides: overrides, machine },
-    details: { ceilings, startUp, ingestion, http, serviceExit: exit, serviceLogErrors: logErrors },
+    details: { ceilings, startUp, ingestion, http, memoryAtEnd, serviceExit: exit, serviceLogErrors: logErrors },
     phases: bench.phases,
     checks: [
       `answers: http.rps ${JSON.stringify(http.throughput.outcomes)} with ${http.throughput.errors} transport errors; fixed rate ${JSON.stringify(http.fixedRate.outcomes)}; relay phase ${http.relay.created} created, ${http.relay.received} events received`,
       `pipeline: ${workload.messages.length} events in, ${workload.unique} unique, ${ingestion.stored} stored; ${ingestion.seconds.toFixed(2)} s from ready (spawn to ready ${Math.round(ingestion.readyMs)} ms)`,
       `ceilings: http ${ceilings.http.errors} failed transactions; pipeline database ${ceilings.pipeline.databaseSeconds.toFixed(2)} s, Kafka ${ceilings.pipeline.kafkaSeconds.toFixed(2)} s`,
+      `memory (MB): after the pipeline ${describeMemory(ingestion.memoryAfter)}; at the end ${describeMemory(memoryAtEnd)}`,
       `service: idle RSS ${Math.round(startUp.idleRssMb)} MB; ${logErrors} error lines in its log; exit codes ${startUp.exit} and ${exit}; outbox empty ${http.outboxDrainMs} ms after http.rps`,
     ],
   });

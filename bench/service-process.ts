@@ -83,9 +83,27 @@ export class ServiceProcess {
 
   /** Resident set now and its peak since spawn, in MB. */
   memory(): { rssMb: number; peakRssMb: number } {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    const kb = procStatusKb(this.pid);
     return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  }
+
+  /**
+   * Where the resident set is now: the binary's mapped pages (file) and the rest (anon), and from the
+   * service's own /metrics the V8 heap and the memory outside it (Buffers of sockets and Kafka batches).
+   */
+  async memoryBreakdown(): Promise<Record<string, number>> {
+    const kb = procStatusKb(this.pid);
+    const metrics = await fetch(`${this.baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text());
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+    return {
+      rssMb: Math.round(kb('VmRSS') / 1024),
+      rssFileMb: Math.round(kb('RssFile') / 1024),
+      rssAnonMb: Math.round(kb('RssAnon') / 1024),
+      heapTotalMb: mb(metric('nodejs_heap_size_total_bytes')),
+      heapUsedMb: mb(metric('nodejs_heap_size_used_bytes')),
+      externalMb: mb(metric('nodejs_external_memory_bytes')),
+    };
   }
 
   /** SIGTERM (graceful: the service drains and exits 0), SIGKILL after a bound; answers the exit code. */
@@ -107,6 +125,12 @@ export class ServiceProcess {
     }
     return child.exitCode ?? child.signalCode ?? 'unknown';
   }
+}
+
+/** A reader of /proc/<pid>/status's "Field:   123 kB" lines, read once. */
+function procStatusKb(pid: number): (field: string) => number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
 }
 
 /** Kills the service when this process dies however it dies (even SIGKILL): a shell sees end-of-file on our pipe. */

@@ -2,7 +2,7 @@
 // maps (it fails on unknown properties), and an id derived from the record so that every re-send and
 // republish of the same event carries the same `event-id`.
 
-import { v5 as uuidV5 } from 'uuid';
+import { parse as parseUuid, v5 as uuidV5 } from 'uuid';
 import type { AttendanceRecord } from './attendance.ts';
 import type { DatingParticipation, StudyParticipation } from './participation.ts';
 
@@ -10,7 +10,8 @@ export const EVENT_TYPES = ['AttendanceRecordCreated', 'DatingParticipationRecor
 export type EventType = (typeof EVENT_TYPES)[number];
 
 // A fixed namespace for name-based (v5) event ids; changing it would change every event id ever published.
-const EVENT_ID_NAMESPACE = '5b0c3a52-7d1e-4f0a-9c38-2f6d1b8e4a17';
+// Held as bytes: given as text, the namespace would be parsed again for every event.
+const EVENT_ID_NAMESPACE = parseUuid('5b0c3a52-7d1e-4f0a-9c38-2f6d1b8e4a17');
 
 export function eventIdOf(type: EventType, recordId: number): string {
   return uuidV5(`${type}:${recordId}`, EVENT_ID_NAMESPACE);

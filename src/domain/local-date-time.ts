@@ -159,6 +159,16 @@ export function compareLocalDateTimes(a: LocalDateTime, b: LocalDateTime): numbe
  * In a DST fold the earlier instant is taken; Asia/Seoul has had no DST since 1988.
  */
 export function instantOf(time: LocalDateTime, zone: string): string {
+  // A relay batch of participations shares one recordedAt: the last answer is usually the next one too.
+  if (lastInstant.time === time && lastInstant.zone === zone) return lastInstant.instant;
+  const instant = computeInstantOf(time, zone);
+  lastInstant = { time, zone, instant };
+  return instant;
+}
+
+let lastInstant = { time: '', zone: '', instant: '' };
+
+function computeInstantOf(time: LocalDateTime, zone: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(time);
   if (match === null) throw new Error(`not a canonical local date-time: ${time}`);
   const [, y, mo, d, h, mi, s, f] = match;

@@ -88,6 +88,14 @@ describe('business dates and instants', () => {
     expect(instantOf('2025-07-01T08:00:00' as LocalDateTime, 'America/New_York')).toBe('2025-07-01T12:00:00.000000Z');
   });
 
+  it('answers a repeated local date-time as before, and never with the answer for another zone', () => {
+    const midnight = '2025-01-04T00:00:00' as LocalDateTime;
+    expect(instantOf(midnight, SEOUL)).toBe('2025-01-03T15:00:00.000000Z');
+    expect(instantOf(midnight, SEOUL)).toBe('2025-01-03T15:00:00.000000Z');
+    expect(instantOf(midnight, 'America/New_York')).toBe('2025-01-04T05:00:00.000000Z');
+    expect(instantOf('2025-01-04T00:00:01' as LocalDateTime, 'America/New_York')).toBe('2025-01-04T05:00:01.000000Z');
+  });
+
   it('orders local date-times with different fraction widths', () => {
     const a = '2025-01-03T10:00:00' as LocalDateTime;
     const b = '2025-01-03T10:00:00.000001' as LocalDateTime;

@@ -1,6 +1,7 @@
 // The Kafka clients this service builds, with the settings that its guarantees rest on.
 
-import { Admin, compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
+import { javaCompatiblePartitioner } from './java-partitioner.ts';
 
 type Bytes = string | Buffer;
 /** Text is sent as UTF-8; bytes (a dead letter's original value) are sent untouched. */
@@ -63,7 +64,7 @@ export function createEventProducer(options: { brokers: string[]; clientId: stri
     idempotent: true,
     acks: ProduceAcks.ALL,
     // Java's murmur2 partitioning, so a user id lands on the partition a Java producer would choose too.
-    partitioner: compatibilityPartitioner,
+    partitioner: javaCompatiblePartitioner,
     autocreateTopics: false,
     retries: 20,
     retryDelay: 500,
