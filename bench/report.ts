@@ -171,7 +171,7 @@ export async function writeReport(options: {
   jsonFile: string;
   docsFile: string;
   figures: Figures;
-  run: Record<string, unknown> & { date: string; command: string; machine: Machine };
+  run: Record<string, unknown> & { date: string; command: string; serviceCommand: string; machine: Machine };
   details: Record<string, unknown>;
   phases: Record<string, PhaseUsage>;
   /** One line each: what the figures rest on (answers, counts, errors), so that a fast wrong run shows. */
@@ -187,7 +187,7 @@ export async function writeReport(options: {
     `## ${run.date}`,
     '',
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, MariaDB ${m.database}, Kafka ${m.kafka}.`,
-    `Command: \`${run.command}\``,
+    `Command: \`${run.command}\`; the service ran as \`${run.serviceCommand}\` (package.json \`start\`).`,
     '',
     markdownTable(figures),
     '',

@@ -34,10 +34,17 @@ import { participationWorkload, produceInput, type Workload } from './workload.t
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
-/** The Node flags production runs with: those of `npm start` (package.json), so that both stay one setting. */
-function productionNodeFlags(): string[] {
+/**
+ * How production starts the service: the environment assignments and Node flags of `npm start` (package.json),
+ * so that both stay one setting.
+ */
+function productionStart(): { env: Record<string, string>; nodeFlags: string[] } {
   const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
-  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+  const words = start.split(/\s+/);
+  const assignments = words
+    .filter((word) => /^[A-Z_][A-Z0-9_]*=/.test(word))
+    .map((word) => word.split('=', 2) as [string, string]);
+  return { env: Object.fromEntries(assignments), nodeFlags: words.filter((word) => word.startsWith('--')) };
 }
 const resultsDir = join(repoRoot, 'bench', 'results');
 const { values: flags } = parseArgs({
@@ -160,10 +167,10 @@ async function prepare(running: BenchStack): Promise<Bench> {
     spawnService: (nodeFlags = []) =>
       ServiceProcess.spawn({
         entry: join(repoRoot, 'dist', 'main.js'),
-        env,
+        env: { ...productionStart().env, ...env },
         port,
         logFile,
-        nodeFlags: [...productionNodeFlags(), ...nodeFlags],
+        nodeFlags: [...productionStart().nodeFlags, ...nodeFlags],
       }),
   };
 }
@@ -342,7 +349,14 @@ async function main(): Promise<void> {
     jsonFile: join(resultsDir, 'latest.json'),
     docsFile: join(repoRoot, 'docs', 'benchmarks.md'),
     figures,
-    run: { date: new Date().toISOString(), command, quick: flags.quick, serviceEnvOverrides: overrides, machine },
+    run: {
+      date: new Date().toISOString(),
+      command,
+      serviceCommand: JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start,
+      quick: flags.quick,
+      serviceEnvOverrides: overrides,
+      machine,
+    },
     details: { ceilings, startUp, ingestion, http, memoryAtEnd, serviceExit: exit, serviceLogErrors: logErrors },
     phases: bench.phases,
     checks: [
