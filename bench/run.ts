@@ -5,7 +5,10 @@
 //   --pipeline-events N   that many pipeline events instead (e.g. --quick --pipeline-events 100000 to tune
 //                 ingestion without waiting for the 20 s HTTP phases)
 //   --cpu-prof    the measured service process writes a V8 CPU profile to bench/results/profiles/ (each phase's
-//                 CLOCK_MONOTONIC bounds are in latest.json, to cut the profile into phases)
+//                 CLOCK_MONOTONIC bounds are in latest.json, to cut the profile into phases:
+//                 node bench/profile-phases.ts)
+//   --alloc-prof  the measured service process samples its allocations (bench/allocation-sampler.ts) into
+//                 bench/results/profiles/<pid>.heapprofile (summary: node bench/allocation-report.ts)
 //   --env N=V     extra configuration for the service (e.g. DATABASE_POOL_SIZE=32, NODE_OPTIONS=...), repeatable
 // Everything it starts is stopped and every database it created is dropped, also when a phase fails or on
 // Ctrl-C. A kill -9 still stops the broker and the service (watchdogs) but leaves its bench_<run>_* databases.
@@ -51,6 +54,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'alloc-prof': { type: 'boolean', default: false },
     'pipeline-events': { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
   },
@@ -322,7 +326,10 @@ async function main(): Promise<void> {
       }),
     () => bench.workload.messages.length,
   );
-  const measured = bench.spawnService(flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : []);
+  const measured = bench.spawnService([
+    ...(flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : []),
+    ...(flags['alloc-prof'] ? [`--import=${join(repoRoot, 'bench', 'allocation-sampler.ts')}`] : []),
+  ]);
   service = measured;
   const ingestion = await measureIngestion(bench, measured);
   const http = await measureHttp(bench, measured);
