@@ -126,14 +126,21 @@ export function usageTable(phases: Record<string, PhaseUsage>, cores: number): s
 
 const DOCS_HEADER = `# Benchmarks
 
-\`npm run bench\` (about 2 minutes; \`npm run bench -- --quick\` for a short run) measures the service as production
-runs it (\`npm run build\`, then \`node dist/main.js\` in a process of its own, configured by environment variables)
-against a Kafka broker of its own on a free port and fresh databases on the machine's MariaDB, and each figure
-against the raw ceiling of the same machine in the same run. Each run appends a section below; the last run's
-figures, details and per-phase usage are in \`bench/results/latest.json\`, the service's log in
-\`bench/results/service.log\`. \`--env NAME=VALUE\` passes configuration to the service (pool sizes, batch sizes,
-\`NODE_OPTIONS\`); \`--cpu-prof\` writes a V8 CPU profile of the measured service process to
-\`bench/results/profiles/\` (latest.json holds each phase's CLOCK_MONOTONIC bounds, the profile's clock).
+\`npm run bench\` (about 3.5 minutes; \`npm run bench -- --quick\` for a short run) measures the service as
+production runs it (\`npm run build\`, then package.json's \`start\` command, environment and Node flags included,
+in a process of its own, configured by environment variables) against a Kafka broker of its own on a free port
+and fresh databases on the machine's MariaDB, and each figure against the raw ceiling of the same machine in the
+same run. Each run appends a section below; the last run's figures, details and per-phase usage are in
+\`bench/results/latest.json\`, the service's log in \`bench/results/service.log\`. Options:
+- \`--env NAME=VALUE\` passes configuration to the service (pool sizes, batch sizes, \`MALLOC_ARENA_MAX\`, ...);
+- \`--pipeline-events N\` sets the pipeline's size (\`--quick --pipeline-events 100000\` tunes ingestion in about a
+  minute);
+- \`--cpu-prof\` writes a V8 CPU profile of the measured service process to \`bench/results/profiles/\`;
+  \`node bench/profile-phases.ts\` cuts it into the phases (latest.json holds each phase's CLOCK_MONOTONIC
+  bounds, the profile's clock) and prints where each phase's main-thread time went, by package and function;
+- \`--alloc-prof\` samples every allocation of the measured service, collected objects included
+  (\`bench/allocation-sampler.ts\`), into \`bench/results/profiles/<pid>.heapprofile\`;
+  \`node bench/allocation-report.ts\` prints which packages, functions and service callers the bytes come from.
 
 How each figure is taken (\`bench/\`):
 - \`http.rps\`: autocannon, 64 connections, 20 s (quick: 5 s), POST /api/attendance with no body and a distinct
