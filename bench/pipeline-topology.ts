@@ -1,0 +1,118 @@
+// node bench/pipeline-topology.ts single|split|two [events]
+// The pipeline phase of `npm run bench` (events pre-produced, clock from ready to the last "recorded" event's
+// ack) run with other process layouts, to see whether the service's one thread is what bounds ingestion:
+//   single  one instance, as `npm run bench` measures it;
+//   split   the outbox relay in a process of its own (started first, so it holds the relay lock; it consumes
+//           nothing), the consumer in another: what a relay on its own thread would give, and what it costs;
+//   two     two full instances sharing the consumer group (partitions split between them) and one relay.
+// Prints events/s, each process's CPU and peak RSS. The service runs as `npm start` would (its flags and
+// environment), against a broker of its own and a fresh database, like the benchmark.
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
+import { allTopics } from '../src/adapters/kafka/topics.ts';
+import { loadConfig } from '../src/config.ts';
+import { migrate } from '../src/service.ts';
+import { freePort } from '../test/support/free-port.ts';
+import { waitForMessages } from './pipeline.ts';
+import { ServiceProcess } from './service-process.ts';
+import { startStack } from './stack.ts';
+import { participationWorkload, produceInput } from './workload.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const layout = process.argv[2] ?? 'single';
+if (!['single', 'split', 'two'].includes(layout)) throw new Error(`layout must be single, split or two, not ${layout}`);
+const events = Number(process.argv[3] ?? 100_000);
+const runId = randomBytes(3).toString('hex');
+
+/** `npm start`'s environment assignments and Node flags, as bench/run.ts reads them. */
+const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
+const startWords = start.split(/\s+/);
+const startEnv = Object.fromEntries(
+  startWords.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w)).map((w) => w.split('=', 2) as [string, string]),
+);
+const nodeFlags = startWords.filter((w) => w.startsWith('--'));
+
+/** utime + stime of a process, in clock ticks (100 per second). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+const stack = await startStack({
+  databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
+  runId,
+});
+const processes: ServiceProcess[] = [];
+try {
+  const env: Record<string, string> = {
+    ...startEnv,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL: stack.databaseUrl('service'),
+    KAFKA_BROKERS: stack.kafkaBootstrap,
+    KAFKA_GROUP_ID: `topology-${runId}`,
+  };
+  const config = loadConfig(env);
+  await ensureTopics({
+    brokers: [stack.kafkaBootstrap],
+    clientId: 'bench',
+    topics: allTopics(config.topics),
+    partitions: config.kafkaTopicPartitions,
+    replicationFactor: 1,
+  });
+  await migrate({ databaseUrl: env.DATABASE_URL as string });
+  const workload = participationWorkload(events);
+  await produceInput({
+    bootstrap: stack.kafkaBootstrap,
+    topics: { dating: config.topics.datingParticipationCompleted, study: config.topics.studyParticipationCompleted },
+    workload,
+  });
+  const spawn = async (name: string, extra: Record<string, string>) => {
+    const port = await freePort();
+    const service = ServiceProcess.spawn({
+      entry: join(repoRoot, 'dist', 'main.js'),
+      env: { ...env, ...extra, PORT: String(port), KAFKA_CLIENT_ID: `topology-${name}` },
+      port,
+      logFile: join(repoRoot, 'bench', 'results', `topology-${name}.log`),
+      nodeFlags,
+    });
+    processes.push(service);
+    return service;
+  };
+  if (layout === 'split') {
+    const relay = await spawn('relay', { KAFKA_CONSUMERS_ENABLED: 'false' });
+    await relay.waitUntilReady();
+    // Its relay loop takes the lock at once; the consumer instance's relay then stays on standby.
+    await new Promise((done) => setTimeout(done, 500));
+  }
+  const measured = await spawn('consumer', {});
+  if (layout === 'two') await spawn('second', {});
+  const ticksBefore = processes.map((p) => cpuTicks(p.pid));
+  const readyAt = await measured.waitUntilReady();
+  const output = await waitForMessages({
+    bootstrap: stack.kafkaBootstrap,
+    topics: [config.topics.datingParticipationRecorded, config.topics.studyParticipationRecorded],
+    partitions: config.kafkaTopicPartitions,
+    expected: workload.unique,
+    timeoutMs: 300_000,
+  });
+  const seconds = (output.at - readyAt) / 1000;
+  console.log(
+    JSON.stringify({
+      layout,
+      events,
+      eventsPerSecond: Math.round(events / seconds),
+      seconds: Math.round(seconds * 100) / 100,
+      cpuPercentPerProcess: processes.map((p, i) => Math.round((cpuTicks(p.pid) - (ticksBefore[i] as number)) / seconds)),
+      peakRssMbPerProcess: processes.map((p) => Math.round(p.memory().peakRssMb)),
+    }),
+  );
+} finally {
+  for (const service of processes) await service.stop().catch(() => undefined);
+  await stack.dispose();
+}
