@@ -49,6 +49,8 @@ export interface Config {
   outboxMaxAgeMs: number;
   shutdownTimeoutMs: number;
   bodyLimitBytes: number;
+  /** A client has this long to send its whole request (slow-loris protection); then 408. */
+  httpRequestTimeoutMs: number;
   logLevel: string;
   migrateOnStart: boolean;
 }
@@ -222,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     outboxMaxAgeMs: integer(env, 'OUTBOX_MAX_AGE_MS', 30000, 100, 86_400_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15000, 100, 600000),
     bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 16384, 256, 1048576),
+    httpRequestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 10000, 1000, 300000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     migrateOnStart: flag(env, 'MIGRATE_ON_START', true),
   };

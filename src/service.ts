@@ -140,6 +140,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     server: {
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
       observeRequest: (route, method, status, seconds) => metrics.observeHttp(route, method, status, seconds),
     },
     readiness: [

@@ -13,7 +13,7 @@ const notCalled = () => {
 
 export async function renderOpenApi(): Promise<string> {
   const app = await createHttpApi({
-    server: { logger: pino({ level: 'silent' }), bodyLimitBytes: 16_384 },
+    server: { logger: pino({ level: 'silent' }), bodyLimitBytes: 16_384, requestTimeoutMs: 10_000 },
     readiness: [],
     metrics: { contentType: 'text/plain', text: notCalled },
     attendance: {

@@ -4,7 +4,13 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, readJson } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
+import {
+  dropDatabase,
+  type ServiceUnderTest,
+  startTestService,
+  testConfig,
+  uniqueSuffix,
+} from '../support/service-under-test.ts';
 
 let sut: ServiceUnderTest;
 
@@ -26,9 +32,9 @@ interface RawResponse {
 }
 
 /** Sends bytes no well-behaved client would, and reads the answer until the server closes the connection. */
-function rawExchange(parts: string[]): Promise<RawResponse> {
+function rawExchange(parts: string[], baseUrl = sut.baseUrl): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(new URL(sut.baseUrl).port), '127.0.0.1');
+    const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.on('connect', () => {
       for (const part of parts) socket.write(part);
@@ -178,5 +184,37 @@ describe('unexpected failures', () => {
     // The store works again: the failure was this request's, not the service's.
     expect((await post({ 'x-owner-id': newUser() }, '{}')).status).toBe(201);
     expect(await readJson(await fetch(`${sut.baseUrl}/health/live`))).toEqual({ status: 'up' });
+  });
+});
+
+describe('a request that never arrives completely', () => {
+  let patient: ServiceUnderTest;
+
+  beforeAll(async () => {
+    patient = await startTestService(testConfig({ HTTP_REQUEST_TIMEOUT_MS: '1500' }));
+  });
+
+  afterAll(async () => {
+    await patient?.stop();
+    if (patient) await dropDatabase(patient.config.databaseUrl);
+  });
+
+  // Node only looks for late requests every connectionsCheckingInterval (30 s unless set): the answer came 10 to
+  // 40 s after the request started, past what a client or the fuzzing suite waits.
+  it('gets 408 problem+json soon after HTTP_REQUEST_TIMEOUT_MS, also with a chunked body that never ends', async () => {
+    for (const method of ['POST', 'OPTIONS']) {
+      const startedAt = performance.now();
+      const response = await rawExchange(
+        [
+          `${method} /api/attendance HTTP/1.1\r\nHost: localhost\r\nX-Owner-Id: ${newUser()}\r\n` +
+            'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+        ],
+        patient.baseUrl,
+      );
+      const waitedMs = performance.now() - startedAt;
+      expectRawProblem(response, 408, 'request-timeout');
+      expect(waitedMs, method).toBeGreaterThanOrEqual(1_400);
+      expect(waitedMs, method).toBeLessThan(5_000);
+    }
   });
 });

@@ -33,6 +33,8 @@ const MAX_URL_LENGTH = 2048;
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   bodyLimitBytes: number;
+  /** A client has this long to send its whole request; then 408 problem+json. */
+  requestTimeoutMs: number;
   /** Seconds a client should wait before retrying after a 503. */
   retryAfterSeconds?: number;
   /** Called once per answered request, e.g. for the request-duration histogram. */
@@ -69,8 +71,16 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     },
     // Slow-loris protection: a client has this long to send its headers and its whole request.
     connectionTimeout: 30_000,
-    requestTimeout: 10_000,
-    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    requestTimeout: options.requestTimeoutMs,
+    // Node enforces requestTimeout only when headersTimeout (60 s by default) is not longer, and looks for late
+    // requests every 30 s by default: a chunked body that never ended was cut silently by connectionTimeout
+    // after 30 s. With both set, such a request gets its 408 within a second of the timeout.
+    http: {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: options.requestTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
     routerOptions: { maxParamLength: 100 },
     clientErrorHandler: (error, socket) => refuseConnection(error, socket, options.logger),
     // The router's refusals come before any hook runs (so the request id is set here too).
