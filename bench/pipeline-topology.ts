@@ -9,7 +9,6 @@
 // environment), against a broker of its own and a fresh database, like the benchmark.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
 import { allTopics } from '../src/adapters/kafka/topics.ts';
@@ -17,7 +16,7 @@ import { loadConfig } from '../src/config.ts';
 import { migrate } from '../src/service.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { waitForMessages } from './pipeline.ts';
-import { ServiceProcess } from './service-process.ts';
+import { cpuTicksOf, productionStart, ServiceProcess } from './service-process.ts';
 import { startStack } from './stack.ts';
 import { participationWorkload, produceInput } from './workload.ts';
 
@@ -27,20 +26,7 @@ if (!['single', 'split', 'two'].includes(layout)) throw new Error(`layout must b
 const events = Number(process.argv[3] ?? 100_000);
 const runId = randomBytes(3).toString('hex');
 
-/** `npm start`'s environment assignments and Node flags, as bench/run.ts reads them. */
-const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
-const startWords = start.split(/\s+/);
-const startEnv = Object.fromEntries(
-  startWords.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w)).map((w) => w.split('=', 2) as [string, string]),
-);
-const nodeFlags = startWords.filter((w) => w.startsWith('--'));
-
-/** utime + stime of a process, in clock ticks (100 per second). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
+const { env: startEnv, nodeFlags } = productionStart();
 
 const stack = await startStack({
   databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
@@ -92,7 +78,7 @@ try {
   }
   const measured = await spawn('consumer', {});
   if (layout === 'two') await spawn('second', {});
-  const ticksBefore = processes.map((p) => cpuTicks(p.pid));
+  const ticksBefore = processes.map((p) => cpuTicksOf(p.pid));
   const readyAt = await measured.waitUntilReady();
   const output = await waitForMessages({
     bootstrap: stack.kafkaBootstrap,
@@ -108,7 +94,7 @@ try {
       events,
       eventsPerSecond: Math.round(events / seconds),
       seconds: Math.round(seconds * 100) / 100,
-      cpuPercentPerProcess: processes.map((p, i) => Math.round((cpuTicks(p.pid) - (ticksBefore[i] as number)) / seconds)),
+      cpuPercentPerProcess: processes.map((p, i) => Math.round((cpuTicksOf(p.pid) - (ticksBefore[i] as number)) / seconds)),
       peakRssMbPerProcess: processes.map((p) => Math.round(p.memory().peakRssMb)),
     }),
   );

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { cpuTicksOf } from './service-process.ts';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -83,10 +84,7 @@ function cpuTicks(pids: Record<string, number | undefined>): Record<string, numb
   for (const [name, pid] of Object.entries(pids)) {
     if (pid === undefined) continue;
     try {
-      // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks[name] = Number(fields[11]) + Number(fields[12]);
+      ticks[name] = cpuTicksOf(pid);
     } catch {
       // The process is gone; it is left out of this phase.
     }

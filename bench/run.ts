@@ -15,7 +15,6 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,24 +30,12 @@ import { pipelineCeiling, waitForMessages } from './pipeline.ts';
 import { databaseServerPid, type PhaseUsage, ResourceProbe } from './probe.ts';
 import { relayLatency } from './relay.ts';
 import { describeMachine, type Figures, writeReport } from './report.ts';
-import { ServiceProcess } from './service-process.ts';
+import { productionStart, ServiceProcess } from './service-process.ts';
 import { type BenchStack, startStack } from './stack.ts';
 import { participationWorkload, produceInput, type Workload } from './workload.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
-/**
- * How production starts the service: the environment assignments and Node flags of `npm start` (package.json),
- * so that both stay one setting.
- */
-function productionStart(): { env: Record<string, string>; nodeFlags: string[] } {
-  const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
-  const words = start.split(/\s+/);
-  const assignments = words
-    .filter((word) => /^[A-Z_][A-Z0-9_]*=/.test(word))
-    .map((word) => word.split('=', 2) as [string, string]);
-  return { env: Object.fromEntries(assignments), nodeFlags: words.filter((word) => word.startsWith('--')) };
-}
 const resultsDir = join(repoRoot, 'bench', 'results');
 const { values: flags } = parseArgs({
   options: {
@@ -359,7 +346,7 @@ async function main(): Promise<void> {
     run: {
       date: new Date().toISOString(),
       command,
-      serviceCommand: JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start,
+      serviceCommand: productionStart().command,
       quick: flags.quick,
       serviceEnvOverrides: overrides,
       machine,

@@ -5,10 +5,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
+
+const repoRoot = resolve(import.meta.dirname, '..');
+
+/**
+ * How production starts the service: package.json's `start` command, and its environment assignments and Node
+ * flags, so that the benchmark runs what `npm start` (and the Dockerfile, kept in step by a test) runs.
+ */
+export function productionStart(): { command: string; env: Record<string, string>; nodeFlags: string[] } {
+  const command: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
+  const words = command.split(/\s+/);
+  const assignments = words
+    .filter((word) => /^[A-Z_][A-Z0-9_]*=/.test(word))
+    .map((word) => word.split('=', 2) as [string, string]);
+  return { command, env: Object.fromEntries(assignments), nodeFlags: words.filter((word) => word.startsWith('--')) };
+}
 
 export interface ServiceProcessOptions {
   entry: string;
@@ -125,6 +141,14 @@ export class ServiceProcess {
     }
     return child.exitCode ?? child.signalCode ?? 'unknown';
   }
+}
+
+/** utime + stime of a process so far, in clock ticks (100 per second). */
+export function cpuTicksOf(pid: number): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** A reader of /proc/<pid>/status's "Field:   123 kB" lines, read once. */
