@@ -10,14 +10,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
-import { allTopics } from '../src/adapters/kafka/topics.ts';
-import { loadConfig } from '../src/config.ts';
 import { migrate } from '../src/service.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { waitForMessages } from './pipeline.ts';
 import { cpuTicksOf, productionStart, ServiceProcess } from './service-process.ts';
-import { startStack } from './stack.ts';
+import { serviceEnvironment, startStack } from './stack.ts';
 import { participationWorkload, produceInput } from './workload.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -34,23 +31,7 @@ const stack = await startStack({
 });
 const processes: ServiceProcess[] = [];
 try {
-  const env: Record<string, string> = {
-    ...startEnv,
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    DATABASE_URL: stack.databaseUrl('service'),
-    KAFKA_BROKERS: stack.kafkaBootstrap,
-    KAFKA_GROUP_ID: `topology-${runId}`,
-  };
-  const config = loadConfig(env);
-  await ensureTopics({
-    brokers: [stack.kafkaBootstrap],
-    clientId: 'bench',
-    topics: allTopics(config.topics),
-    partitions: config.kafkaTopicPartitions,
-    replicationFactor: 1,
-  });
+  const { env, config } = await serviceEnvironment(stack, { groupId: `topology-${runId}`, overrides: startEnv });
   await migrate({ databaseUrl: env.DATABASE_URL as string });
   const workload = participationWorkload(events);
   await produceInput({

@@ -21,8 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
-import { allTopics } from '../src/adapters/kafka/topics.ts';
-import { type Config, loadConfig } from '../src/config.ts';
+import type { Config } from '../src/config.ts';
 import { migrate } from '../src/service.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { httpCeiling, httpFixedRateLatency, httpThroughput } from './http.ts';
@@ -31,7 +30,7 @@ import { databaseServerPid, type PhaseUsage, ResourceProbe } from './probe.ts';
 import { relayLatency } from './relay.ts';
 import { describeMachine, type Figures, writeReport } from './report.ts';
 import { productionStart, ServiceProcess } from './service-process.ts';
-import { type BenchStack, startStack } from './stack.ts';
+import { type BenchStack, serviceEnvironment, startStack } from './stack.ts';
 import { participationWorkload, produceInput, type Workload } from './workload.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -111,27 +110,11 @@ interface Bench {
 
 async function prepare(running: BenchStack): Promise<Bench> {
   const port = await freePort();
-  const databaseUrl = running.databaseUrl('service');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    // As the Dockerfile runs it.
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: running.kafkaBootstrap,
-    KAFKA_GROUP_ID: `bench-${runId}`,
-    ...overrides,
-  };
-  // The service's own reading of that environment: the same topic names and partition count.
-  const config = loadConfig(env);
-  await ensureTopics({
-    brokers: [running.kafkaBootstrap],
-    clientId: 'bench',
-    topics: allTopics(config.topics),
-    partitions: config.kafkaTopicPartitions,
-    replicationFactor: 1,
+  const { env, config } = await serviceEnvironment(running, {
+    groupId: `bench-${runId}`,
+    overrides: { PORT: String(port), ...overrides },
   });
+  const databaseUrl = env.DATABASE_URL as string;
   const logFile = join(resultsDir, 'service.log');
   await writeFile(logFile, '');
   const mariadbPid = await databaseServerPid(running.admin);

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { ensureDatabaseServer, stopPrivateDatabaseServer } from '../scripts/local-stack/database.ts';
 import { KafkaBroker } from '../scripts/local-stack/kafka-broker.ts';
+import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
+import { allTopics } from '../src/adapters/kafka/topics.ts';
+import { type Config, loadConfig } from '../src/config.ts';
 import { freePort } from '../test/support/free-port.ts';
 
 export interface BenchStack {
@@ -70,4 +73,32 @@ export async function startStack(options: { databaseServerUrl: string; runId: st
     await dispose();
     throw error;
   }
+}
+
+/**
+ * The environment a measured service runs with against `stack` (as the Dockerfile runs it, plus `overrides`),
+ * the service's own reading of it, and its topics created with that reading's names and partition count.
+ */
+export async function serviceEnvironment(
+  stack: BenchStack,
+  options: { groupId: string; overrides?: Record<string, string> },
+): Promise<{ env: Record<string, string>; config: Config }> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL: stack.databaseUrl('service'),
+    KAFKA_BROKERS: stack.kafkaBootstrap,
+    KAFKA_GROUP_ID: options.groupId,
+    ...options.overrides,
+  };
+  const config = loadConfig(env);
+  await ensureTopics({
+    brokers: [stack.kafkaBootstrap],
+    clientId: 'bench',
+    topics: allTopics(config.topics),
+    partitions: config.kafkaTopicPartitions,
+    replicationFactor: 1,
+  });
+  return { env, config };
 }
