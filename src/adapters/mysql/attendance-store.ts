@@ -7,7 +7,15 @@ import type { AttendanceStore } from '../../app/record-attendance.ts';
 import type { AttendanceRecord, NewAttendance } from '../../domain/attendance.ts';
 import type { BusinessDate, LocalDateTime } from '../../domain/local-date-time.ts';
 import type { OwnerId } from '../../domain/owner-id.ts';
-import { type Database, fromSqlDateTime, isDatabaseUnavailable, isDeadlock, isDuplicateKey, toSqlDateTime } from './database.ts';
+import {
+  type Database,
+  fromSqlDateTime,
+  isDatabaseUnavailable,
+  isDeadlock,
+  isDuplicateKey,
+  releaseAfterFailure,
+  toSqlDateTime,
+} from './database.ts';
 import { withDeadline } from './deadline.ts';
 
 const INSERT_WITH_EVENT = `START TRANSACTION;
@@ -67,16 +75,8 @@ export class MysqlAttendanceStore implements AttendanceStore {
       [results] = await connection.query({ sql: INSERT_WITH_EVENT, timeout: this.#timeoutMs }, params);
       connection.release();
     } catch (error) {
-      // A failed statement ends the multi-statement inside the open transaction: close the transaction before
-      // the pool hands the connection out again, or drop the connection when it is broken anyway.
-      if (isDatabaseUnavailable(error)) {
-        connection.destroy();
-      } else {
-        await connection.query('ROLLBACK').then(
-          () => connection.release(),
-          () => connection.destroy(),
-        );
-      }
+      // A failed statement ends the multi-statement inside the open transaction.
+      await releaseAfterFailure(connection, error);
       throw error;
     }
     // One result per statement: START TRANSACTION, the record's INSERT, the outbox INSERT, COMMIT.

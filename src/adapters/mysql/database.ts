@@ -3,7 +3,7 @@
 
 import { Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
-import type { Pool as PromisePool } from 'mysql2/promise';
+import type { PoolConnection, Pool as PromisePool } from 'mysql2/promise';
 import type { RecordingDatabase } from './schema.ts';
 
 export interface Database {
@@ -63,6 +63,21 @@ const UNAVAILABLE_CODES = new Set([
   'ER_QUERY_INTERRUPTED',
   'ER_OPTION_PREVENTS_STATEMENT', // a read-only replica after a failover
 ]);
+
+/**
+ * Gives a pooled connection back after a statement of an open transaction failed: the transaction is rolled
+ * back before the pool hands the connection out again, and a broken connection is dropped instead.
+ */
+export async function releaseAfterFailure(connection: PoolConnection, error: unknown): Promise<void> {
+  if (isDatabaseUnavailable(error)) {
+    connection.destroy();
+    return;
+  }
+  await connection.query('ROLLBACK').then(
+    () => connection.release(),
+    () => connection.destroy(),
+  );
+}
 
 /** True for errors that say "the database cannot serve now" rather than "this statement is wrong". */
 export function isDatabaseUnavailable(error: unknown): boolean {

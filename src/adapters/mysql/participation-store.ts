@@ -16,7 +16,14 @@ import {
   participationKey,
   type Uuid,
 } from '../../domain/participation.ts';
-import { type Database, isDatabaseUnavailable, isDeadlock, isDuplicateKey, toSqlDateTime } from './database.ts';
+import {
+  type Database,
+  isDatabaseUnavailable,
+  isDeadlock,
+  isDuplicateKey,
+  releaseAfterFailure,
+  toSqlDateTime,
+} from './database.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -95,13 +102,7 @@ export class MysqlParticipationStore implements ParticipationStore {
       connection.release();
       return result;
     } catch (error) {
-      // A broken connection is dropped; otherwise the transaction is closed before the pool hands it out again.
-      if (isDatabaseUnavailable(error)) connection.destroy();
-      else
-        await connection.query('ROLLBACK').then(
-          () => connection.release(),
-          () => connection.destroy(),
-        );
+      await releaseAfterFailure(connection, error);
       throw error;
     }
   }
