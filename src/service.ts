@@ -74,7 +74,12 @@ export async function startService(config: Config, logger: Logger = createLogger
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
   }
   const database = openDatabase(config.databaseUrl, config.databasePoolSize);
-  const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId });
+  const producer = createEventProducer({
+    brokers: config.kafkaBrokers,
+    clientId: config.kafkaClientId,
+    onSessionReset: (error) =>
+      logger.warn({ err: error }, 'kafka producer session broken; sending on a new one (events may repeat, same event-id)'),
+  });
 
   const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database);
   const metrics = new ServiceMetrics({ outboxBacklog: () => outboxForHealth.backlog() });

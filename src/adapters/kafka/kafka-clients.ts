@@ -1,13 +1,28 @@
 // The Kafka clients this service builds, with the settings that its guarantees rest on.
 
-import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
+import {
+  Admin,
+  type ClusterMetadata,
+  type MetadataOptions,
+  ProduceAcks,
+  type ProduceResult,
+  Producer,
+  type SendOptions,
+} from '@platformatic/kafka';
 import { javaCompatiblePartitioner } from './java-partitioner.ts';
 
 type Bytes = string | Buffer;
 /** Text is sent as UTF-8; bytes (a dead letter's original value) are sent untouched. */
 const asBytes = (data?: Bytes) => (data === undefined ? undefined : typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
-export type EventProducer = Producer<Bytes, Bytes, Bytes, Bytes>;
+type KafkaProducer = Producer<Bytes, Bytes, Bytes, Bytes>;
+
+/** What the relay, the dead-letter writer and the health check need of a producer. */
+export interface EventProducer {
+  send(options: SendOptions<Bytes, Bytes, Bytes, Bytes>): Promise<ProduceResult>;
+  metadata(options: MetadataOptions): Promise<ClusterMetadata>;
+  close(): Promise<void>;
+}
 
 /**
  * A send puts all its messages for one partition into one record batch, and the broker refuses a batch over its
@@ -46,31 +61,93 @@ export function inRequests<M extends OutgoingMessage>(messages: M[], maxBytes = 
   return requests;
 }
 
-/** The broker's answer to a record batch over its size limit. */
-export function isMessageTooLarge(error: unknown): boolean {
-  const found = (error as { findBy?: (property: string, value: unknown) => unknown } | null)?.findBy?.(
-    'apiId',
-    'MESSAGE_TOO_LARGE',
-  );
+/** Whether the client's error (or one it aggregates) is the broker's answer `apiId`. */
+function hasBrokerError(error: unknown, apiId: string): boolean {
+  const findBy = (error as { findBy?: (property: string, value: unknown) => unknown } | null)?.findBy;
+  const found = findBy?.call(error, 'apiId', apiId);
   return found !== undefined && found !== null;
 }
 
-export function createEventProducer(options: { brokers: string[]; clientId: string }): EventProducer {
-  return new Producer({
-    clientId: options.clientId,
-    bootstrapBrokers: options.brokers,
-    serializers: { key: asBytes, value: asBytes, headerKey: asBytes, headerValue: asBytes },
-    // Idempotence + acks=all: a retried batch is written once, and an ack means every in-sync replica has it.
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    // Java's murmur2 partitioning, so a user id lands on the partition a Java producer would choose too.
-    partitioner: javaCompatiblePartitioner,
-    autocreateTopics: false,
-    retries: 20,
-    retryDelay: 500,
-    timeout: 10_000,
-    connectTimeout: 3_000,
-  });
+/** The broker's answer to a record batch over its size limit. */
+export function isMessageTooLarge(error: unknown): boolean {
+  return hasBrokerError(error, 'MESSAGE_TOO_LARGE');
+}
+
+/**
+ * Broker answers after which an idempotent producer's session is broken for good: every later send with the
+ * same producer id fails the same way. Seen after a broker restart that lost a request the client had already
+ * counted: OUT_OF_ORDER_SEQUENCE_NUMBER on every retry, and the relay published nothing until the process was
+ * restarted.
+ */
+const BROKEN_SESSION_ERRORS = ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'];
+
+function breaksProducerSession(error: unknown): boolean {
+  return BROKEN_SESSION_ERRORS.some((apiId) => hasBrokerError(error, apiId));
+}
+
+/**
+ * A producer that starts a new idempotent session (a new client, so a new producer id and fresh sequence
+ * numbers) when the broker says the old one is broken, and then fails the send: the caller's retry goes out
+ * on the new session. Events already written by the old session may be written again, with the same event-id,
+ * which at-least-once delivery allows.
+ */
+export class ResettingProducer implements EventProducer {
+  readonly #create: () => KafkaProducer;
+  readonly #onReset: (error: unknown) => void;
+  #current: KafkaProducer;
+
+  constructor(create: () => KafkaProducer, onReset: (error: unknown) => void = () => undefined) {
+    this.#create = create;
+    this.#onReset = onReset;
+    this.#current = create();
+  }
+
+  async send(options: SendOptions<Bytes, Bytes, Bytes, Bytes>): Promise<ProduceResult> {
+    const producer = this.#current;
+    try {
+      return await producer.send(options);
+    } catch (error) {
+      if (breaksProducerSession(error) && producer === this.#current) {
+        this.#current = this.#create();
+        this.#onReset(error);
+        // The old session may still hold requests in flight: they fail, and their events stay in the outbox.
+        producer.close(true, () => undefined);
+      }
+      throw error;
+    }
+  }
+
+  metadata(options: MetadataOptions): Promise<ClusterMetadata> {
+    return this.#current.metadata(options);
+  }
+
+  close(): Promise<void> {
+    return this.#current.close();
+  }
+}
+
+export function createEventProducer(options: {
+  brokers: string[];
+  clientId: string;
+  onSessionReset?: (error: unknown) => void;
+}): EventProducer {
+  const create = (): KafkaProducer =>
+    new Producer({
+      clientId: options.clientId,
+      bootstrapBrokers: options.brokers,
+      serializers: { key: asBytes, value: asBytes, headerKey: asBytes, headerValue: asBytes },
+      // Idempotence + acks=all: a retried batch is written once, and an ack means every in-sync replica has it.
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      // Java's murmur2 partitioning, so a user id lands on the partition a Java producer would choose too.
+      partitioner: javaCompatiblePartitioner,
+      autocreateTopics: false,
+      retries: 20,
+      retryDelay: 500,
+      timeout: 10_000,
+      connectTimeout: 3_000,
+    });
+  return new ResettingProducer(create, options.onSessionReset);
 }
 
 /** Creates the topics that do not exist yet; existing ones are left as they are. */
