@@ -1,9 +1,10 @@
-// The figures of one run, each beside its target (issue 5) and its share of the raw ceiling measured in the
-// same run: bench/results/latest.json, a markdown table on stdout, and the same appended to docs/benchmarks.md
-// with the date and the machine.
+// The figures of one run, each beside its target and its share of the raw ceiling measured in the same run:
+// bench/results/latest.json, a markdown table on stdout, and the same as a record of the run, with the date and
+// the machine, in bench/results/runs/ (docs/benchmarks.md is the curated page that cites them).
 
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { KAFKA_VERSION } from '../scripts/local-stack/kafka-broker.ts';
 import type { PhaseUsage } from './probe.ts';
@@ -124,59 +125,10 @@ export function usageTable(phases: Record<string, PhaseUsage>, cores: number): s
   return lines.join('\n');
 }
 
-const DOCS_HEADER = `# Benchmarks
-
-\`npm run bench\` (about 3.5 minutes; \`npm run bench -- --quick\` for a short run) measures the service as
-production runs it (\`npm run build\`, then package.json's \`start\` command, environment and Node flags included,
-in a process of its own, configured by environment variables) against a Kafka broker of its own on a free port
-and fresh databases on the machine's MariaDB, and each figure against the raw ceiling of the same machine in the
-same run. Each run appends a section below; the last run's figures, details and per-phase usage are in
-\`bench/results/latest.json\`, the service's log in \`bench/results/service.log\`. Options:
-- \`--env NAME=VALUE\` passes configuration to the service (pool sizes, batch sizes, \`MALLOC_ARENA_MAX\`, ...);
-- \`--pipeline-events N\` sets the pipeline's size (\`--quick --pipeline-events 100000\` tunes ingestion in about a
-  minute);
-- \`--cpu-prof\` writes a V8 CPU profile of the measured service process to \`bench/results/profiles/\`;
-  \`node bench/profile-phases.ts\` cuts it into the phases (latest.json holds each phase's CLOCK_MONOTONIC
-  bounds, the profile's clock) and prints where each phase's main-thread time went, by package and function;
-- \`--alloc-prof\` samples every allocation of the measured service, collected objects included
-  (\`bench/allocation-sampler.ts\`), into \`bench/results/profiles/<pid>.heapprofile\`;
-  \`node bench/allocation-report.ts\` prints which packages, functions and service callers the bytes come from.
-
-How each figure is taken (\`bench/\`):
-- \`http.rps\`: autocannon, 64 connections, 20 s (quick: 5 s), POST /api/attendance with no body and a distinct
-  \`X-Owner-Id\` per request, so every request is a 201 and a commit. Counted: 2xx answers per second.
-- \`http.ceilingRps\`: 64 mysql2 connections, each running the service's own single-round-trip transaction
-  (record INSERT + outbox INSERT + COMMIT) back to back for the same time: no HTTP, no framework, no relay.
-- \`http.fixedRate.*\`: an open-loop generator (\`bench/fixed-rate.ts\`) sends request i at start + i/500 s
-  whether or not earlier requests answered and measures each latency from that due time, so a stall counts
-  against every request it delays (autocannon's \`overallRate\` sends each second's quota in one burst at the
-  start of the second and records whole milliseconds). 20 s (quick: 5 s) after a warm-up.
-- \`pipeline.eventsPerSecond\`: 100,000 participation events (quick: 20,000), half dating, half study, 20 users
-  per meeting, 10 % repeats of earlier events, pre-produced to the input topics while the service is stopped;
-  then the service is started and the figure is events / (time from its first 200 on /health/ready until the
-  log-end offsets of the two output topics hold every "recorded" event; an offset exists only once the broker
-  acked the write). The service's own start-up is \`process.readyMs\`; "spawn to ready" is under the run.
-- \`pipeline.ceilingEventsPerSecond\`: the same events / the time to write, concurrently, the same unique rows
-  plus their outbox rows with mysql2 (multi-row INSERTs, 2,000 events per transaction, 4 connections) and the
-  same "recorded" messages with the service's producer settings (idempotent, acks=all, one send at a time),
-  no service and no consuming. The producer is connected and warm before the clock starts.
-- \`relay.*\`: attendances POSTed at a steady 1,000/s (open loop) for 20 s (quick: 5 s); a consumer of the
-  attendance topic takes receive time minus the event's \`occurred-at\` header (the record's createdAt, taken
-  just before the insert), both on this machine's clock, nothing added to the service. An upper bound of
-  commit → broker ack: it also holds the insert and commit themselves and the consumer's fetch.
-- \`process.peakRssMb\`: VmHWM (the kernel's peak resident set) of the measured service process after all phases.
-- \`process.readyMs\`: spawn of \`node dist/main.js\` until GET /health/ready answers 200, on a fresh database
-  (so it includes applying the migrations) with the topics already created.
-
-The usage table under each run says where the cores went per phase: % of one core per process (from
-/proc/<pid>/stat), \`others\` = everything else on the machine (other test suites: the noise in that phase),
-CPU time per operation (request, commit or event; much less disturbed by other load than a rate is), and
-MariaDB's server-wide commits and fsyncs per second.
-`;
-
 export async function writeReport(options: {
   jsonFile: string;
-  docsFile: string;
+  /** Where the run's record goes: one markdown file per run, kept in the repository. */
+  runsDir: string;
   figures: Figures;
   run: Record<string, unknown> & { date: string; command: string; serviceCommand: string; machine: Machine };
   details: Record<string, unknown>;
@@ -191,7 +143,7 @@ export async function writeReport(options: {
   );
   const m = run.machine;
   const section = [
-    `## ${run.date}`,
+    `# Benchmark run ${run.date}`,
     '',
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, MariaDB ${m.database}, Kafka ${m.kafka}.`,
     `Command: \`${run.command}\`; the service ran as \`${run.serviceCommand}\` (package.json \`start\`).`,
@@ -203,8 +155,7 @@ export async function writeReport(options: {
     ...options.checks.map((check) => `- ${check}`),
     '',
   ].join('\n');
-  const existing = await readFile(options.docsFile, 'utf8').catch(() => '');
-  if (existing === '') await writeFile(options.docsFile, DOCS_HEADER);
-  await appendFile(options.docsFile, `\n${section}`);
+  await mkdir(options.runsDir, { recursive: true });
+  await writeFile(join(options.runsDir, `${run.date.replace(/:/g, '').replace(/\.\d+Z$/, 'Z')}.md`), `${section}\n`);
   return section;
 }

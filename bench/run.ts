@@ -324,7 +324,7 @@ async function main(): Promise<void> {
   const { workload } = bench;
   const section = await writeReport({
     jsonFile: join(resultsDir, 'latest.json'),
-    docsFile: join(repoRoot, 'docs', 'benchmarks.md'),
+    runsDir: join(resultsDir, 'runs'),
     figures,
     run: {
       date: new Date().toISOString(),

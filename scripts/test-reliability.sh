@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run test:reliability: the crash, outage, scale-out and bad-input scenarios (issue 4), on a fresh clone
+# npm run test:reliability: the crash, outage, scale-out and bad-input scenarios, on a fresh clone
 # too. Like npm test, it starts its own Kafka broker (and, for the outage scenarios, its own database server).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -52,7 +52,10 @@ export interface StudyParticipation extends NewStudyParticipation {
   id: number;
 }
 
-/** The dating service still names its fields after the study service's; SPEC §4 gives the mapping. */
+/**
+ * The dating service still names its fields after the study service's: its studyGroupId is the dating group,
+ * studyMeetingEventName the event's name, when the scheduled time and createdAt when the meeting was created.
+ */
 export function datingParticipationFrom(event: DatingParticipationReceived, recordedAt: LocalDateTime): NewDatingParticipation {
   return {
     datingGroupId: event.studyGroupId,

@@ -50,7 +50,7 @@ async function rowCount(table: string, meetingId: string): Promise<number> {
 }
 
 describe('dating participation', () => {
-  it('stores the participation with the SPEC mapping and publishes DatingParticipationRecorded', async () => {
+  it('stores the participation with the dating fields renamed and publishes DatingParticipationRecorded', async () => {
     const sent = datingCompleted({ extraFieldFromANewerProducer: true });
     await producer.send([dating(sent)]);
     const [event] = await datingOut.waitFor((m) => m.some((e) => e.json.meetingId === sent.meetingId));
@@ -103,7 +103,7 @@ describe('dating participation', () => {
 });
 
 describe('study participation', () => {
-  it('stores the participation and publishes StudyParticipationRecorded with exactly the SPEC fields', async () => {
+  it('stores the participation and publishes StudyParticipationRecorded with exactly the published fields', async () => {
     const sent = studyCompleted();
     await producer.send([study(sent, 'study-key')]);
     await studyOut.waitFor((m) => m.some((e) => e.json.meetingId === sent.meetingId));

@@ -28,7 +28,7 @@ const received: DatingParticipationReceived = {
 };
 
 describe('dating participation mapping', () => {
-  it('renames the dating service fields as SPEC §4 says, and the event carries exactly the SPEC fields', () => {
+  it('renames the dating service fields to the recorded ones, and the event carries exactly the published fields', () => {
     const recordedAt = '2025-05-01T21:00:00' as LocalDateTime;
     const event = datingParticipationRecorded({ id: 7, ...datingParticipationFrom(received, recordedAt) });
     expect(event).toEqual({

@@ -1,4 +1,4 @@
-// One line of figures per scenario (issue 4): what went in, what was stored, what came out, and what was
+// One line of figures per scenario: what went in, what was stored, what came out, and what was
 // broken on purpose. Printed when the scenario ends and collected into one table at the end of the suite.
 
 import { appendFileSync } from 'node:fs';

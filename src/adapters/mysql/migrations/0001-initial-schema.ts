@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
-// Portable between MySQL 8.0 and MariaDB 10.11 (SPEC §2): no RETURNING, no expression indexes, no UUID_TO_BIN.
+// Portable between MySQL 8.0 and MariaDB 10.11, the two servers this service supports: no RETURNING, no
+// expression indexes, no UUID_TO_BIN.
 // Identifiers compare byte for byte (utf8mb4_bin / ascii_bin): "UserA" and "usera" are two users.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
