@@ -17,10 +17,12 @@ import { openDatabase } from './adapters/mysql/database.ts';
 import { ensureDatabaseExists, migrateToLatest } from './adapters/mysql/migrator.ts';
 import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
+import { retrying, Stopped, worthLogging } from './app/background-loop.ts';
 import { recordParticipations } from './app/record-participations.ts';
 import type { Config } from './config.ts';
 
 const TOPIC_WAIT_AT_START_MS = 3_000;
+const TOPIC_PROVISIONING_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
 
 export interface RunningService {
   /** host:port the HTTP server listens on. */
@@ -118,27 +120,32 @@ export async function startService(config: Config, logger: Logger = createLogger
   // HTTP (events wait in the outbox) and its relay publishes once the broker is back and the topics exist.
   const stopProvisioning = new AbortController();
   const topicProvisioning = config.kafkaCreateTopics
-    ? (async () => {
-        for (let attempt = 1; !stopProvisioning.signal.aborted; attempt++) {
-          try {
-            const created = await ensureTopics({
-              brokers: config.kafkaBrokers,
-              clientId: config.kafkaClientId,
-              topics: allTopics(config.topics),
-              partitions: config.kafkaTopicPartitions,
-              replicationFactor: config.kafkaTopicReplicationFactor,
-            });
-            if (created.length > 0) logger.info({ created }, 'kafka topics created');
-            return;
-          } catch (error) {
-            if (attempt === 1 || attempt % 10 === 0)
-              logger.error({ err: error, attempt }, 'could not create kafka topics; retrying');
-            await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), undefined, { signal: stopProvisioning.signal }).catch(
-              () => undefined,
-            );
-          }
-        }
-      })()
+    ? retrying(
+        () =>
+          ensureTopics({
+            brokers: config.kafkaBrokers,
+            clientId: config.kafkaClientId,
+            topics: allTopics(config.topics),
+            partitions: config.kafkaTopicPartitions,
+            replicationFactor: config.kafkaTopicReplicationFactor,
+          }),
+        {
+          signal: stopProvisioning.signal,
+          backoff: TOPIC_PROVISIONING_BACKOFF,
+          // Every failure here is the broker not answering (yet): keep trying until it does or the service stops.
+          isTransient: () => true,
+          onRetry: (error, attempt) => {
+            if (worthLogging(attempt, 10)) logger.error({ err: error, attempt }, 'could not create kafka topics; retrying');
+          },
+        },
+      ).then(
+        (created) => {
+          if (created.length > 0) logger.info({ created }, 'kafka topics created');
+        },
+        (error: unknown) => {
+          if (!(error instanceof Stopped)) throw error;
+        },
+      )
     : Promise.resolve();
 
   const app = await createHttpApi({
