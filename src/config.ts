@@ -1,13 +1,9 @@
 // The only reader of process.env. Everything the service can be told lives here, typed and validated once
 // at start-up: a bad value stops the process with one line that names the variable.
 
-export interface TopicNames {
-  datingParticipationCompleted: string;
-  studyParticipationCompleted: string;
-  attendanceRecorded: string;
-  datingParticipationRecorded: string;
-  studyParticipationRecorded: string;
-}
+import { TOPIC_SETTINGS, type TopicNames } from './record-kinds/registry.ts';
+
+export type { TopicNames };
 
 export type AuthConfig =
   | { mode: 'gateway' }
@@ -195,25 +191,9 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaCreateTopics: flag(env, 'KAFKA_CREATE_TOPICS', true),
     kafkaTopicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 6, 1, 1000),
     kafkaTopicReplicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
-    topics: {
-      datingParticipationCompleted: topicName(
-        env,
-        'TOPIC_DATING_PARTICIPATION_COMPLETED',
-        'grewmeet.dating.participation.completed',
-      ),
-      studyParticipationCompleted: topicName(
-        env,
-        'TOPIC_STUDY_PARTICIPATION_COMPLETED',
-        'grewmeet.study.participation.completed',
-      ),
-      attendanceRecorded: topicName(env, 'TOPIC_ATTENDANCE_RECORDED', 'grewmeet.recording.attendance'),
-      datingParticipationRecorded: topicName(
-        env,
-        'TOPIC_DATING_PARTICIPATION_RECORDED',
-        'grewmeet.recording.dating-participation',
-      ),
-      studyParticipationRecorded: topicName(env, 'TOPIC_STUDY_PARTICIPATION_RECORDED', 'grewmeet.recording.study-participation'),
-    },
+    topics: Object.fromEntries(
+      TOPIC_SETTINGS.map((setting) => [setting.key, topicName(env, setting.env, setting.defaultName)]),
+    ) as TopicNames,
     businessTimeZone: timeZone(env),
     auth: auth(env),
     consumersEnabled: flag(env, 'KAFKA_CONSUMERS_ENABLED', true),
