@@ -3,11 +3,11 @@
 // event-id as the first time, so consumers dedupe; they are enqueued in chunks only while the outbox backlog
 // is small, so that live events keep their latency. Progress is stored: an interrupted run resumes.
 
-import type { EventType } from '../domain/events.ts';
 import type { LocalDateTime } from '../domain/local-date-time.ts';
+import type { RecordKind } from '../record-kinds/record-kind.ts';
 
 export interface RepublishRange {
-  type: EventType;
+  kind: RecordKind;
   /** Inclusive lower bound of the record's stored time (business zone). */
   from: LocalDateTime | undefined;
   /** Exclusive upper bound. */
@@ -18,7 +18,7 @@ export interface RepublishStore {
   /** Loads or creates the job's progress; `restart` starts a finished (or unfinished) job again from the first record. */
   openJob(
     jobKey: string,
-    type: EventType,
+    kind: RecordKind,
     restart: boolean,
   ): Promise<{ lastRecordId: number; enqueued: number; finished: boolean }>;
   countRemaining(range: RepublishRange, afterRecordId: number): Promise<number>;
@@ -34,7 +34,7 @@ export interface RepublishStore {
 }
 
 export interface RepublishProgress {
-  type: EventType;
+  kind: RecordKind;
   enqueued: number;
   total: number;
   resumedFrom: number;
@@ -50,7 +50,7 @@ export interface RepublishOptions {
 }
 
 export function republishJobKey(range: RepublishRange): string {
-  return `${range.type}|${range.from ?? '-'}|${range.to ?? '-'}`;
+  return `${range.kind.eventType}|${range.from ?? '-'}|${range.to ?? '-'}`;
 }
 
 export async function republish(
@@ -60,12 +60,12 @@ export async function republish(
   options: RepublishOptions,
 ): Promise<{ enqueued: number; complete: boolean }> {
   const jobKey = republishJobKey(range);
-  const job = await store.openJob(jobKey, range.type, restart);
+  const job = await store.openJob(jobKey, range.kind, restart);
   if (job.finished) return { enqueued: 0, complete: true };
   let lastRecordId = job.lastRecordId;
   let enqueued = job.enqueued;
   const total = enqueued + (await store.countRemaining(range, lastRecordId));
-  options.onProgress({ type: range.type, enqueued, total, resumedFrom: job.enqueued });
+  options.onProgress({ kind: range.kind, enqueued, total, resumedFrom: job.enqueued });
   for (;;) {
     if (options.shouldStop()) return { enqueued, complete: false };
     if ((await store.outboxBacklog()) >= options.maxBacklog) {
@@ -76,7 +76,7 @@ export async function republish(
     if (chunk.count === 0) break;
     lastRecordId = chunk.lastRecordId;
     enqueued += chunk.count;
-    options.onProgress({ type: range.type, enqueued, total: Math.max(total, enqueued), resumedFrom: job.enqueued });
+    options.onProgress({ kind: range.kind, enqueued, total: Math.max(total, enqueued), resumedFrom: job.enqueued });
   }
   await store.finishJob(jobKey);
   return { enqueued, complete: true };

@@ -1,4 +1,4 @@
-// npm run republish -- [--type attendance|dating|study] [--from DATE] [--to DATE] [--restart]
+// npm run republish -- [--type <record kind>] [--from DATE] [--to DATE] [--restart]
 // Re-emits the events of stored records for rebuilding the query side (see src/app/republish.ts). Runs an
 // outbox relay of its own, which stands by while a running service's relay holds the lock and publishes
 // itself when no service runs. Ctrl-C stops after the current chunk; the same command resumes.
@@ -11,15 +11,10 @@ import { MysqlOutboxStore } from '../adapters/mysql/outbox-store.ts';
 import { MysqlRepublishStore } from '../adapters/mysql/republish-store.ts';
 import { type RepublishProgress, type RepublishRange, republish } from '../app/republish.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import type { EventType } from '../domain/events.ts';
 import { type LocalDateTime, parseWireDateTime } from '../domain/local-date-time.ts';
+import type { RecordKind } from '../record-kinds/record-kind.ts';
+import { RECORD_KINDS, recordKindNamed } from '../record-kinds/registry.ts';
 import { createLogger, migrate } from '../service.ts';
-
-const TYPES: Record<string, EventType> = {
-  attendance: 'AttendanceRecordCreated',
-  dating: 'DatingParticipationRecorded',
-  study: 'StudyParticipationRecorded',
-};
 
 class UsageError extends Error {}
 
@@ -48,7 +43,7 @@ function progressPrinter(): (p: RepublishProgress) => void {
     const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
     const rate = Math.round((p.enqueued - p.resumedFrom) / Math.max(0.001, (performance.now() - started) / 1000));
     process.stderr.write(
-      `\r${p.type.padEnd(28)} [${bar}] ${String(Math.round(share * 100)).padStart(3)}% ${p.enqueued}/${p.total} ${rate}/s `,
+      `\r${p.kind.eventType.padEnd(28)} [${bar}] ${String(Math.round(share * 100)).padStart(3)}% ${p.enqueued}/${p.total} ${rate}/s `,
     );
   };
 }
@@ -66,13 +61,15 @@ async function main(): Promise<number> {
     strict: true,
   });
   const config = loadConfig();
-  const types =
+  const kinds: readonly RecordKind[] =
     values.type === undefined
-      ? Object.values(TYPES)
+      ? RECORD_KINDS
       : [
-          TYPES[values.type] ??
+          recordKindNamed(values.type) ??
             (() => {
-              throw new UsageError(`--type must be attendance, dating or study, not "${values.type}"`);
+              const names = RECORD_KINDS.map((kind) => kind.name);
+              const choice = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+              throw new UsageError(`--type must be ${choice}, not "${values.type}"`);
             })(),
         ];
   const from = bound(values.from, config.businessTimeZone, 'from');
@@ -104,8 +101,8 @@ async function main(): Promise<number> {
   relay.start();
   let exitCode = 0;
   try {
-    for (const type of types) {
-      const range: RepublishRange = { type, from, to };
+    for (const kind of kinds) {
+      const range: RepublishRange = { kind, from, to };
       const started = performance.now();
       const result = await republish(store, range, values.restart, {
         chunkSize: Number(values['chunk-size']),
@@ -117,12 +114,14 @@ async function main(): Promise<number> {
       if (process.stderr.isTTY) process.stderr.write('\n');
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       if (!result.complete) {
-        process.stdout.write(`${type}: interrupted after ${result.enqueued} events; run the same command again to resume\n`);
+        process.stdout.write(
+          `${kind.eventType}: interrupted after ${result.enqueued} events; run the same command again to resume\n`,
+        );
         exitCode = 130;
         break;
       }
       process.stdout.write(
-        `${type}: ${result.enqueued} events enqueued for republishing in ${seconds} s${result.enqueued === 0 ? ' (nothing left to do; --restart runs it again)' : ''}\n`,
+        `${kind.eventType}: ${result.enqueued} events enqueued for republishing in ${seconds} s${result.enqueued === 0 ? ' (nothing left to do; --restart runs it again)' : ''}\n`,
       );
     }
     // Wait until the relay (ours or the running service's) has handed everything to Kafka.

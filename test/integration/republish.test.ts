@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/adapters/mysql/database.ts';
 import { MysqlRepublishStore } from '../../src/adapters/mysql/republish-store.ts';
 import { republish } from '../../src/app/republish.ts';
+import { attendance } from '../../src/record-kinds/attendance.ts';
 import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
 import { TopicReader } from '../support/topic-reader.ts';
 
@@ -77,7 +78,7 @@ describe('npm run republish', () => {
     const database = openDatabase(sut.config.databaseUrl, 2);
     try {
       const store = new MysqlRepublishStore(database.db);
-      const range = { type: 'AttendanceRecordCreated' as const, from: undefined, to: undefined };
+      const range = { kind: attendance, from: undefined, to: undefined };
       let chunks = 0;
       const options = {
         chunkSize: 2,

@@ -2,16 +2,9 @@
 
 import { type Kysely, sql } from 'kysely';
 import type { RepublishRange, RepublishStore } from '../../app/republish.ts';
-import type { EventType } from '../../domain/events.ts';
-import { toSqlDateTime } from './database.ts';
+import type { RecordKind } from '../../record-kinds/record-kind.ts';
+import { toSqlDateTime } from '../../record-kinds/row-text.ts';
 import type { RecordingDatabase } from './schema.ts';
-
-// The "stored at" column of each record: the time range of a republish is when records were written.
-const SOURCES = {
-  AttendanceRecordCreated: { table: 'attendance_records', storedAt: 'created_at' },
-  DatingParticipationRecorded: { table: 'dating_participations', storedAt: 'recorded_at' },
-  StudyParticipationRecorded: { table: 'study_participations', storedAt: 'recorded_at' },
-} as const satisfies Record<EventType, { table: keyof RecordingDatabase; storedAt: string }>;
 
 export class MysqlRepublishStore implements RepublishStore {
   readonly #db: Kysely<RecordingDatabase>;
@@ -20,19 +13,20 @@ export class MysqlRepublishStore implements RepublishStore {
     this.#db = db;
   }
 
-  async openJob(jobKey: string, type: EventType, restart: boolean) {
+  async openJob(jobKey: string, kind: RecordKind, restart: boolean) {
     if (restart) await this.#db.deleteFrom('republish_jobs').where('job_key', '=', jobKey).execute();
-    await sql`INSERT INTO republish_jobs (job_key, event_type) VALUES (${jobKey}, ${type})
+    await sql`INSERT INTO republish_jobs (job_key, event_type) VALUES (${jobKey}, ${kind.eventType})
       ON DUPLICATE KEY UPDATE job_key = job_key`.execute(this.#db);
     const job = await this.#db.selectFrom('republish_jobs').selectAll().where('job_key', '=', jobKey).executeTakeFirstOrThrow();
     return { lastRecordId: Number(job.last_record_id), enqueued: Number(job.enqueued), finished: job.finished_at !== null };
   }
 
   #records(range: RepublishRange, afterRecordId: number) {
-    const source = SOURCES[range.type];
-    return sql`FROM ${sql.table(source.table)} WHERE id > ${afterRecordId}
-      ${range.from === undefined ? sql`` : sql`AND ${sql.ref(source.storedAt)} >= ${toSqlDateTime(range.from)}`}
-      ${range.to === undefined ? sql`` : sql`AND ${sql.ref(source.storedAt)} < ${toSqlDateTime(range.to)}`}`;
+    // The time range of a republish is when records were stored.
+    const { name, storedAt } = range.kind.table;
+    return sql`FROM ${sql.table(name)} WHERE id > ${afterRecordId}
+      ${range.from === undefined ? sql`` : sql`AND ${sql.ref(storedAt)} >= ${toSqlDateTime(range.from)}`}
+      ${range.to === undefined ? sql`` : sql`AND ${sql.ref(storedAt)} < ${toSqlDateTime(range.to)}`}`;
   }
 
   async countRemaining(range: RepublishRange, afterRecordId: number): Promise<number> {
@@ -48,7 +42,7 @@ export class MysqlRepublishStore implements RepublishStore {
       if (rows.length === 0) return { count: 0, lastRecordId: afterRecordId };
       await trx
         .insertInto('outbox_events')
-        .values(rows.map((r) => ({ event_type: range.type, record_id: Number(r.id), traceparent: null })))
+        .values(rows.map((r) => ({ event_type: range.kind.eventType, record_id: Number(r.id), traceparent: null })))
         .execute();
       const lastRecordId = Number(rows[rows.length - 1]?.id);
       await trx
