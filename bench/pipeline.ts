@@ -10,12 +10,8 @@ import { createEventProducer, type EventProducer } from '../src/adapters/kafka/k
 import { eventMessage } from '../src/adapters/kafka/outbox-relay.ts';
 import { connectionOptions, fromSqlDateTime } from '../src/adapters/mysql/database.ts';
 import type { LocalDateTime } from '../src/domain/local-date-time.ts';
-import {
-  type DatingParticipationReceived,
-  datingParticipationFrom,
-  type StudyParticipationReceived,
-  studyParticipationFrom,
-} from '../src/domain/participation.ts';
+import type { ParticipationKind } from '../src/record-kinds/record-kind.ts';
+import { PARTICIPATION_KINDS } from '../src/record-kinds/registry.ts';
 import { inputPayload, type Participation, participationWorkload, type Workload } from './workload.ts';
 
 /** Messages per producer send: the relay's default batch (OUTBOX_BATCH_SIZE). */
@@ -169,27 +165,9 @@ function recordedMessages(workload: Workload, topics: { dating: string; study: s
   const recordedAt = fromSqlDateTime<LocalDateTime>(RECORDED_AT);
   return [...recordIds(workload)].map(([p, id]) => {
     const received = inputPayload(p);
-    const message =
-      p.kind === 'dating'
-        ? eventMessage(
-            {
-              type: 'DatingParticipationRecorded',
-              record: { id, ...datingParticipationFrom(received as unknown as DatingParticipationReceived, recordedAt) },
-              traceparent: null,
-            },
-            topics.dating,
-            zone,
-          )
-        : eventMessage(
-            {
-              type: 'StudyParticipationRecorded',
-              record: { id, ...studyParticipationFrom(received as unknown as StudyParticipationReceived, recordedAt) },
-              traceparent: null,
-            },
-            topics.study,
-            zone,
-          );
-    return message;
+    const kind = PARTICIPATION_KINDS.find((k) => k.name === p.kind) as ParticipationKind;
+    const record = { id, ...kind.toNew(received as unknown as { meetingId: string; userId: string }, recordedAt) };
+    return eventMessage({ kind, record, traceparent: null }, p.kind === 'dating' ? topics.dating : topics.study, zone);
   });
 }
 

@@ -9,8 +9,8 @@ import { type Connection, createConnection } from 'mysql2/promise';
 import { ensureDatabaseServer, stopPrivateDatabaseServer } from '../scripts/local-stack/database.ts';
 import { KafkaBroker } from '../scripts/local-stack/kafka-broker.ts';
 import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
-import { allTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import { allTopics } from '../src/record-kinds/registry.ts';
 import { freePort } from '../test/support/free-port.ts';
 
 export interface BenchStack {

@@ -10,7 +10,6 @@ import { jwtIdentity } from './adapters/http/jwt-identity.ts';
 import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
 import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
 import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
-import { allTopics } from './adapters/kafka/topics.ts';
 import { ServiceMetrics } from './adapters/metrics/metrics.ts';
 import { MysqlAttendanceStore } from './adapters/mysql/attendance-store.ts';
 import { openDatabase } from './adapters/mysql/database.ts';
@@ -20,6 +19,7 @@ import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts
 import { retrying, Stopped, worthLogging } from './app/background-loop.ts';
 import { recordParticipations } from './app/record-participations.ts';
 import type { Config } from './config.ts';
+import { allTopics } from './record-kinds/registry.ts';
 
 const TOPIC_WAIT_AT_START_MS = 3_000;
 const TOPIC_PROVISIONING_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };

@@ -2,12 +2,12 @@
 // validate with and the relay publishes by (docs/asyncapi.yaml is this, written by `npm run docs`).
 
 import type { TSchema } from '@sinclair/typebox';
-import type { RecordKind } from '../record-kinds/record-kind.ts';
 import {
+  consumedTopic,
   deadLetterTopicOf,
   PARTICIPATION_KINDS,
+  publishedTopic,
   RECORD_KINDS,
-  type TopicKey,
   type TopicNames,
 } from '../record-kinds/registry.ts';
 
@@ -70,13 +70,14 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
   for (const kind of PARTICIPATION_KINDS) {
     const { key, env, schema, summary, example } = kind.consumed;
     const name = schema.$id as string;
-    add(key, topics[key], name, `Env ${env}.`, { action: 'receive', channel: channelRef(key), summary });
+    const topic = consumedTopic(kind, topics);
+    add(key, topic, name, `Env ${env}.`, { action: 'receive', channel: channelRef(key), summary });
     const deadLetters = `${key}DeadLetters`;
     add(
       deadLetters,
-      deadLetterTopicOf(topics[key]),
+      deadLetterTopicOf(topic),
       'DeadLetter',
-      `Messages from ${topics[key]} that could not be recorded, byte for byte, with the reason in headers.`,
+      `Messages from ${topic} that could not be recorded, byte for byte, with the reason in headers.`,
       { action: 'send', channel: channelRef(deadLetters) },
     );
     messages[name] = {
@@ -98,10 +99,9 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
     headers: deadLetterHeaders,
     bindings: { kafka: { key: { description: "The original message's key, unchanged." } } },
   };
-  for (const kind of RECORD_KINDS as readonly RecordKind[]) {
-    const { env, schema, summary, example } = kind.published;
-    const key = kind.published.key as TopicKey;
-    add(key, topics[key], kind.eventType, `Env ${env}.`, { action: 'send', channel: channelRef(key), summary });
+  for (const kind of RECORD_KINDS) {
+    const { key, env, schema, summary, example } = kind.published;
+    add(key, publishedTopic(kind, topics), kind.eventType, `Env ${env}.`, { action: 'send', channel: channelRef(key), summary });
     messages[kind.eventType] = {
       name: kind.eventType,
       payload: { $ref: `#/components/schemas/${kind.eventType}` },

@@ -24,17 +24,23 @@ export const attendance = {
     },
   },
   table: { name: 'attendance_records', columns: ['id', 'user_id', 'attendance_time', 'created_at'], storedAt: 'created_at' },
-  fromRow: (row) => ({
-    id: Number(row.id),
-    userId: row.user_id as OwnerId,
-    attendanceTime: fromSqlDateTime(row.attendance_time),
-    createdAt: fromSqlDateTime(row.created_at),
-  }),
-  payload: (record) => ({
-    id: record.id,
-    userId: record.userId,
-    attendanceTime: record.attendanceTime,
-    createdAt: record.createdAt,
-  }),
-  occurredAt: (record) => record.createdAt,
+  fromRow(row) {
+    return {
+      id: Number(row.id),
+      userId: row.user_id as OwnerId,
+      attendanceTime: fromSqlDateTime(row.attendance_time),
+      createdAt: fromSqlDateTime(row.created_at),
+    };
+  },
+  payload(record) {
+    return {
+      id: record.id,
+      userId: record.userId,
+      attendanceTime: record.attendanceTime,
+      createdAt: record.createdAt,
+    };
+  },
+  occurredAt(record) {
+    return record.createdAt;
+  },
 } as const satisfies RecordKind<AttendanceRecord>;

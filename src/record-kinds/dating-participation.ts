@@ -40,17 +40,21 @@ export const datingParticipation = {
     schema: DatingParticipationRecordedSchema,
     summary: 'One event per dating participation stored.',
   },
-  toNew: datingParticipationFrom,
+  toNew(received, recordedAt) {
+    return datingParticipationFrom(received, recordedAt);
+  },
   insertColumns: ['dating_group_id', 'user_id', 'meeting_id', 'event_name', 'scheduled_at', 'meeting_created_at', 'recorded_at'],
-  toRow: (p) => [
-    p.datingGroupId,
-    p.userId,
-    p.meetingId,
-    p.eventName,
-    toSqlDateTime(p.scheduledAt),
-    toSqlDateTime(p.meetingCreatedAt),
-    toSqlDateTime(p.recordedAt),
-  ],
+  toRow(p) {
+    return [
+      p.datingGroupId,
+      p.userId,
+      p.meetingId,
+      p.eventName,
+      toSqlDateTime(p.scheduledAt),
+      toSqlDateTime(p.meetingCreatedAt),
+      toSqlDateTime(p.recordedAt),
+    ];
+  },
   table: {
     name: 'dating_participations',
     columns: [
@@ -65,25 +69,31 @@ export const datingParticipation = {
     ],
     storedAt: 'recorded_at',
   },
-  fromRow: (row) => ({
-    id: Number(row.id),
-    datingGroupId: row.dating_group_id as Uuid,
-    userId: row.user_id as Uuid,
-    meetingId: row.meeting_id as Uuid,
-    eventName: String(row.event_name),
-    scheduledAt: fromSqlDateTime(row.scheduled_at),
-    meetingCreatedAt: fromSqlDateTime(row.meeting_created_at),
-    recordedAt: fromSqlDateTime(row.recorded_at),
-  }),
-  payload: (p) => ({
-    id: p.id,
-    datingGroupId: p.datingGroupId,
-    userId: p.userId,
-    meetingId: p.meetingId,
-    eventName: p.eventName,
-    scheduledAt: p.scheduledAt,
-    meetingCreatedAt: p.meetingCreatedAt,
-    recordedAt: p.recordedAt,
-  }),
-  occurredAt: (p) => p.recordedAt,
+  fromRow(row) {
+    return {
+      id: Number(row.id),
+      datingGroupId: row.dating_group_id as Uuid,
+      userId: row.user_id as Uuid,
+      meetingId: row.meeting_id as Uuid,
+      eventName: String(row.event_name),
+      scheduledAt: fromSqlDateTime(row.scheduled_at),
+      meetingCreatedAt: fromSqlDateTime(row.meeting_created_at),
+      recordedAt: fromSqlDateTime(row.recorded_at),
+    };
+  },
+  payload(p) {
+    return {
+      id: p.id,
+      datingGroupId: p.datingGroupId,
+      userId: p.userId,
+      meetingId: p.meetingId,
+      eventName: p.eventName,
+      scheduledAt: p.scheduledAt,
+      meetingCreatedAt: p.meetingCreatedAt,
+      recordedAt: p.recordedAt,
+    };
+  },
+  occurredAt(p) {
+    return p.recordedAt;
+  },
 } as const satisfies ParticipationKind<DatingParticipationReceived, NewDatingParticipation, DatingParticipation>;

@@ -62,9 +62,9 @@ export interface ParticipationKind<
     /** The wire contract, checked before anything else; also the AsyncAPI payload. */
     schema: TObject;
     /** Stored lower-case, so that one id in two letter cases is one participation. */
-    uuidFields: readonly (keyof Received & string)[];
+    uuidFields: readonly string[];
     /** Local date-times in Jackson's forms, converted to the business zone. */
-    dateFields: readonly (keyof Received & string)[];
+    dateFields: readonly string[];
     summary: string;
     example: Record<string, unknown>;
   };

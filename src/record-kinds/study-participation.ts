@@ -40,41 +40,51 @@ export const studyParticipation = {
     schema: StudyParticipationRecordedSchema,
     summary: 'One event per study participation stored.',
   },
-  toNew: studyParticipationFrom,
+  toNew(received, recordedAt) {
+    return studyParticipationFrom(received, recordedAt);
+  },
   insertColumns: ['study_group_id', 'user_id', 'meeting_id', 'study_group_name', 'meeting_name', 'completed_at', 'recorded_at'],
-  toRow: (p) => [
-    p.studyGroupId,
-    p.userId,
-    p.meetingId,
-    p.studyGroupName,
-    p.meetingName,
-    toSqlDateTime(p.completedAt),
-    toSqlDateTime(p.recordedAt),
-  ],
+  toRow(p) {
+    return [
+      p.studyGroupId,
+      p.userId,
+      p.meetingId,
+      p.studyGroupName,
+      p.meetingName,
+      toSqlDateTime(p.completedAt),
+      toSqlDateTime(p.recordedAt),
+    ];
+  },
   table: {
     name: 'study_participations',
     columns: ['id', 'study_group_id', 'user_id', 'meeting_id', 'study_group_name', 'meeting_name', 'completed_at', 'recorded_at'],
     storedAt: 'recorded_at',
   },
-  fromRow: (row) => ({
-    id: Number(row.id),
-    studyGroupId: row.study_group_id as Uuid,
-    userId: row.user_id as Uuid,
-    meetingId: row.meeting_id as Uuid,
-    studyGroupName: String(row.study_group_name),
-    meetingName: String(row.meeting_name),
-    completedAt: fromSqlDateTime(row.completed_at),
-    recordedAt: fromSqlDateTime(row.recorded_at),
-  }),
-  payload: (p) => ({
-    id: p.id,
-    studyGroupId: p.studyGroupId,
-    userId: p.userId,
-    meetingId: p.meetingId,
-    studyGroupName: p.studyGroupName,
-    meetingName: p.meetingName,
-    completedAt: p.completedAt,
-    recordedAt: p.recordedAt,
-  }),
-  occurredAt: (p) => p.recordedAt,
+  fromRow(row) {
+    return {
+      id: Number(row.id),
+      studyGroupId: row.study_group_id as Uuid,
+      userId: row.user_id as Uuid,
+      meetingId: row.meeting_id as Uuid,
+      studyGroupName: String(row.study_group_name),
+      meetingName: String(row.meeting_name),
+      completedAt: fromSqlDateTime(row.completed_at),
+      recordedAt: fromSqlDateTime(row.recorded_at),
+    };
+  },
+  payload(p) {
+    return {
+      id: p.id,
+      studyGroupId: p.studyGroupId,
+      userId: p.userId,
+      meetingId: p.meetingId,
+      studyGroupName: p.studyGroupName,
+      meetingName: p.meetingName,
+      completedAt: p.completedAt,
+      recordedAt: p.recordedAt,
+    };
+  },
+  occurredAt(p) {
+    return p.recordedAt;
+  },
 } as const satisfies ParticipationKind<StudyParticipationReceived, NewStudyParticipation, StudyParticipation>;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Consumer, type MessagesStream, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
 import fc from 'fast-check';
 import { beforeAll, describe, inject, it } from 'vitest';
-import { deadLetterTopicOf } from '../../src/adapters/kafka/topics.ts';
+import { deadLetterTopicOf } from '../../src/record-kinds/registry.ts';
 import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
 import { SpringProducer } from '../support/spring-producer.ts';
 import { TopicReader } from '../support/topic-reader.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datingParticipationRecorded, eventIdOf } from '../../src/domain/events.ts';
+import { eventIdOf } from '../../src/domain/events.ts';
 import type { LocalDateTime } from '../../src/domain/local-date-time.ts';
 import {
   type DatingParticipationReceived,
@@ -7,6 +7,7 @@ import {
   firstPerParticipation,
   type Uuid,
 } from '../../src/domain/participation.ts';
+import { datingParticipation } from '../../src/record-kinds/dating-participation.ts';
 
 describe('eventIdOf', () => {
   it('is a UUID derived from the event type and record id: the same on every re-send', () => {
@@ -30,7 +31,7 @@ const received: DatingParticipationReceived = {
 describe('dating participation mapping', () => {
   it('renames the dating service fields to the recorded ones, and the event carries exactly the published fields', () => {
     const recordedAt = '2025-05-01T21:00:00' as LocalDateTime;
-    const event = datingParticipationRecorded({ id: 7, ...datingParticipationFrom(received, recordedAt) });
+    const event = datingParticipation.payload({ id: 7, ...datingParticipationFrom(received, recordedAt) });
     expect(event).toEqual({
       id: 7,
       datingGroupId: received.studyGroupId,

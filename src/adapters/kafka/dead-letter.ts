@@ -1,9 +1,9 @@
 // A message that cannot be recorded goes to `<topic>.dlq` as it came (key, value and headers byte for byte)
 // with headers that say why and where from, so that it can be inspected and replayed.
 
+import { deadLetterTopicOf } from '../../record-kinds/registry.ts';
 import { type EventProducer, inRequests, isMessageTooLarge } from './kafka-clients.ts';
 import type { PoisonReason } from './participation-messages.ts';
-import { deadLetterTopicOf } from './topics.ts';
 
 export interface DeadLetter {
   topic: string;

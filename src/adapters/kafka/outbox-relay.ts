@@ -5,16 +5,11 @@
 
 import type { Logger } from 'pino';
 import type { TopicNames } from '../../config.ts';
-import {
-  attendanceRecordCreated,
-  datingParticipationRecorded,
-  eventIdOf,
-  studyParticipationRecorded,
-} from '../../domain/events.ts';
-import { instantOf, type LocalDateTime } from '../../domain/local-date-time.ts';
+import { eventIdOf } from '../../domain/events.ts';
+import { instantOf } from '../../domain/local-date-time.ts';
+import { publishedTopic } from '../../record-kinds/registry.ts';
 import type { MysqlOutboxStore, PendingEvent } from '../mysql/outbox-store.ts';
 import { type EventProducer, inRequests } from './kafka-clients.ts';
-import { topicOf } from './topics.ts';
 
 export interface RelayObserver {
   /** After each acknowledged batch: for every event, the time from its outbox insert to the broker's ack. */
@@ -133,7 +128,7 @@ export class OutboxRelay {
     const readAt = performance.now();
     // In outbox order, one size-bounded request after the other: each key's events stay in order.
     for (const request of inRequests(
-      events.map((e) => eventMessage(e, topicOf(e.type, this.#options.topics), this.#options.zone)),
+      events.map((e) => eventMessage(e, publishedTopic(e.kind, this.#options.topics), this.#options.zone)),
     ))
       await producer.send({ messages: request });
     // Ages come from the database's clock at read time plus our own elapsed time: no clocks are compared.
@@ -163,40 +158,21 @@ export class OutboxRelay {
   }
 }
 
-/** A stored record's event, without the outbox bookkeeping (one member per event type). */
-export type RecordEvent = PendingEvent extends infer E
-  ? E extends PendingEvent
-    ? Omit<E, 'outboxId' | 'ageAtReadMs'>
-    : never
-  : never;
+/** A stored record's event, without the outbox bookkeeping. */
+export type RecordEvent = Pick<PendingEvent, 'kind' | 'record' | 'traceparent'>;
 
 /**
  * The Kafka message of one stored record's event: exactly the SPEC payload fields, the record's userId as key
  * (one user's events share a partition and so keep their order), and the event headers.
  */
 export function eventMessage(event: RecordEvent, topic: string, zone: string) {
-  let payload: object;
-  let occurredAt: LocalDateTime;
-  switch (event.type) {
-    case 'AttendanceRecordCreated':
-      payload = attendanceRecordCreated(event.record);
-      occurredAt = event.record.createdAt;
-      break;
-    case 'DatingParticipationRecorded':
-      payload = datingParticipationRecorded(event.record);
-      occurredAt = event.record.recordedAt;
-      break;
-    case 'StudyParticipationRecorded':
-      payload = studyParticipationRecorded(event.record);
-      occurredAt = event.record.recordedAt;
-      break;
-  }
+  const { kind, record } = event;
   const headers: Record<string, string> = {
-    'event-id': eventIdOf(event.type, event.record.id),
-    'event-type': event.type,
-    'occurred-at': instantOf(occurredAt, zone),
+    'event-id': eventIdOf(kind.eventType, record.id),
+    'event-type': kind.eventType,
+    'occurred-at': instantOf(kind.occurredAt(record), zone),
     'content-type': 'application/json',
   };
   if (event.traceparent !== null) headers.traceparent = event.traceparent;
-  return { topic, key: event.record.userId, value: JSON.stringify(payload), headers };
+  return { topic, key: record.userId, value: JSON.stringify(kind.payload(record)), headers };
 }

@@ -6,18 +6,18 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import type { AttendanceRecord } from '../../domain/attendance.ts';
-import type { EventType } from '../../domain/events.ts';
-import type { LocalDateTime } from '../../domain/local-date-time.ts';
-import type { OwnerId } from '../../domain/owner-id.ts';
-import type { DatingParticipation, StudyParticipation, Uuid } from '../../domain/participation.ts';
+import type { RecordKind, StoredRecord } from '../../record-kinds/record-kind.ts';
+import { RECORD_KINDS, recordKindOfEventType } from '../../record-kinds/registry.ts';
 import { connectionOptions, type Database, fromSqlDateTime } from './database.ts';
 
-export type PendingEvent = { outboxId: number; traceparent: string | null; ageAtReadMs: number } & (
-  | { type: 'AttendanceRecordCreated'; record: AttendanceRecord }
-  | { type: 'DatingParticipationRecorded'; record: DatingParticipation }
-  | { type: 'StudyParticipationRecorded'; record: StudyParticipation }
-);
+/** An outbox row with the record its event is built from. */
+export interface PendingEvent {
+  outboxId: number;
+  traceparent: string | null;
+  ageAtReadMs: number;
+  kind: RecordKind;
+  record: StoredRecord;
+}
 
 interface OutboxRow {
   id: number;
@@ -26,8 +26,6 @@ interface OutboxRow {
   traceparent: string | null;
   age_us: number | null;
 }
-
-const local = (value: string) => fromSqlDateTime<LocalDateTime>(value);
 
 export class MysqlOutboxStore {
   readonly #databaseUrl: string;
@@ -101,35 +99,30 @@ export class MysqlOutboxStore {
       throw error;
     }
     if (rows.length === 0) return [];
-    const idsOf = (type: EventType) => rows.filter((r) => r.event_type === type).map((r) => Number(r.record_id));
-    const [attendance, dating, study] = await Promise.all([
-      this.#attendanceRecords(idsOf('AttendanceRecordCreated')),
-      this.#datingParticipations(idsOf('DatingParticipationRecorded')),
-      this.#studyParticipations(idsOf('StudyParticipationRecorded')),
-    ]);
-    const events: PendingEvent[] = [];
-    for (const row of rows) {
-      const base = {
+    const records = await Promise.all(
+      (RECORD_KINDS as readonly RecordKind[]).map((kind) =>
+        this.#records(
+          kind,
+          rows.filter((r) => r.event_type === kind.eventType).map((r) => Number(r.record_id)),
+        ),
+      ),
+    );
+    const recordsByType = new Map(RECORD_KINDS.map((kind, i) => [kind.eventType as string, records[i]]));
+    return rows.map((row) => {
+      const kind = recordKindOfEventType(row.event_type);
+      const record = recordsByType.get(row.event_type)?.get(Number(row.record_id));
+      // Records are never deleted, so this is a row written by something else than this service.
+      if (kind === undefined || record === undefined) {
+        throw new Error(`outbox row ${row.id} (${row.event_type} ${row.record_id}) has no record to publish`);
+      }
+      return {
         outboxId: Number(row.id),
         traceparent: row.traceparent,
         ageAtReadMs: Math.max(0, Number(row.age_us ?? 0) / 1000),
+        kind,
+        record,
       };
-      const recordId = Number(row.record_id);
-      const event: PendingEvent | undefined =
-        row.event_type === 'AttendanceRecordCreated'
-          ? withRecord(base, 'AttendanceRecordCreated', attendance.get(recordId))
-          : row.event_type === 'DatingParticipationRecorded'
-            ? withRecord(base, 'DatingParticipationRecorded', dating.get(recordId))
-            : row.event_type === 'StudyParticipationRecorded'
-              ? withRecord(base, 'StudyParticipationRecorded', study.get(recordId))
-              : undefined;
-      if (event === undefined) {
-        // Records are never deleted, so this is a row written by something else than this service.
-        throw new Error(`outbox row ${row.id} (${row.event_type} ${row.record_id}) has no record to publish`);
-      }
-      events.push(event);
-    }
-    return events;
+    });
   }
 
   async markPublished(outboxIds: number[]): Promise<void> {
@@ -154,65 +147,15 @@ export class MysqlOutboxStore {
     return { pending: Number(row?.pending ?? 0), oldestAgeMs: Math.max(0, Number(row?.age_us ?? 0) / 1000) };
   }
 
-  /** The records of one table by id, read with plain mysql2 (thousands of rows per batch; see participation-store.ts). */
-  async #records<R>(table: string, columns: string, ids: number[], toRecord: (row: RowDataPacket) => R): Promise<Map<number, R>> {
-    const records = new Map<number, R>();
+  /** The records of one kind by id, read with plain mysql2 (thousands of rows per batch; see participation-store.ts). */
+  async #records(kind: RecordKind, ids: number[]): Promise<Map<number, StoredRecord>> {
+    const records = new Map<number, StoredRecord>();
     if (ids.length === 0) return records;
-    const [rows] = await this.#database.pool.query<RowDataPacket[]>(`SELECT ${columns} FROM ${table} WHERE id IN (?)`, [ids]);
-    for (const row of rows) records.set(Number(row.id), toRecord(row));
+    const [rows] = await this.#database.pool.query<RowDataPacket[]>(
+      `SELECT ${kind.table.columns.join(', ')} FROM ${kind.table.name} WHERE id IN (?)`,
+      [ids],
+    );
+    for (const row of rows) records.set(Number(row.id), kind.fromRow(row));
     return records;
   }
-
-  #attendanceRecords(ids: number[]): Promise<Map<number, AttendanceRecord>> {
-    return this.#records('attendance_records', 'id, user_id, attendance_time, created_at', ids, (r) => ({
-      id: Number(r.id),
-      userId: r.user_id as OwnerId,
-      attendanceTime: local(r.attendance_time),
-      createdAt: local(r.created_at),
-    }));
-  }
-
-  #datingParticipations(ids: number[]): Promise<Map<number, DatingParticipation>> {
-    return this.#records(
-      'dating_participations',
-      'id, dating_group_id, user_id, meeting_id, event_name, scheduled_at, meeting_created_at, recorded_at',
-      ids,
-      (r) => ({
-        id: Number(r.id),
-        datingGroupId: r.dating_group_id as Uuid,
-        userId: r.user_id as Uuid,
-        meetingId: r.meeting_id as Uuid,
-        eventName: r.event_name,
-        scheduledAt: local(r.scheduled_at),
-        meetingCreatedAt: local(r.meeting_created_at),
-        recordedAt: local(r.recorded_at),
-      }),
-    );
-  }
-
-  #studyParticipations(ids: number[]): Promise<Map<number, StudyParticipation>> {
-    return this.#records(
-      'study_participations',
-      'id, study_group_id, user_id, meeting_id, study_group_name, meeting_name, completed_at, recorded_at',
-      ids,
-      (r) => ({
-        id: Number(r.id),
-        studyGroupId: r.study_group_id as Uuid,
-        userId: r.user_id as Uuid,
-        meetingId: r.meeting_id as Uuid,
-        studyGroupName: r.study_group_name,
-        meetingName: r.meeting_name,
-        completedAt: local(r.completed_at),
-        recordedAt: local(r.recorded_at),
-      }),
-    );
-  }
-}
-
-function withRecord<T extends PendingEvent['type'], R>(
-  base: { outboxId: number; traceparent: string | null; ageAtReadMs: number },
-  type: T,
-  record: R | undefined,
-): PendingEvent | undefined {
-  return record === undefined ? undefined : ({ ...base, type, record } as PendingEvent);
 }

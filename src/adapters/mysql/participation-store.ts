@@ -9,7 +9,6 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
 import type { ParticipationStore } from '../../app/record-participations.ts';
-import type { EventType } from '../../domain/events.ts';
 import {
   type NewDatingParticipation,
   type NewStudyParticipation,
@@ -30,7 +29,7 @@ const MAX_ATTEMPTS = 5;
 /** One participation table: its columns in insert order, and a participation's values for them. */
 interface ParticipationTable<T extends { meetingId: Uuid; userId: Uuid }> {
   name: 'dating_participations' | 'study_participations';
-  eventType: EventType;
+  eventType: string;
   columns: readonly string[];
   row(participation: T): unknown[];
 }
