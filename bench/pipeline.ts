@@ -8,10 +8,11 @@ import { Admin } from '@platformatic/kafka';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { createEventProducer, type EventProducer } from '../src/adapters/kafka/kafka-clients.ts';
 import { eventMessage } from '../src/adapters/kafka/outbox-relay.ts';
-import { connectionOptions, fromSqlDateTime } from '../src/adapters/mysql/database.ts';
+import { connectionOptions } from '../src/adapters/mysql/database.ts';
 import type { LocalDateTime } from '../src/domain/local-date-time.ts';
 import type { ParticipationKind } from '../src/record-kinds/record-kind.ts';
 import { PARTICIPATION_KINDS } from '../src/record-kinds/registry.ts';
+import { fromSqlDateTime } from '../src/record-kinds/row-text.ts';
 import { inputPayload, type Participation, participationWorkload, type Workload } from './workload.ts';
 
 /** Messages per producer send: the relay's default batch (OUTBOX_BATCH_SIZE). */

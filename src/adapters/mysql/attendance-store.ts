@@ -7,15 +7,8 @@ import type { AttendanceStore } from '../../app/record-attendance.ts';
 import type { AttendanceRecord, NewAttendance } from '../../domain/attendance.ts';
 import type { BusinessDate, LocalDateTime } from '../../domain/local-date-time.ts';
 import type { OwnerId } from '../../domain/owner-id.ts';
-import {
-  type Database,
-  fromSqlDateTime,
-  isDatabaseUnavailable,
-  isDeadlock,
-  isDuplicateKey,
-  releaseAfterFailure,
-  toSqlDateTime,
-} from './database.ts';
+import { fromSqlDateTime, toSqlDateTime } from '../../record-kinds/row-text.ts';
+import { type Database, isDatabaseUnavailable, isDeadlock, isDuplicateKey, releaseAfterFailure } from './database.ts';
 import { withDeadline } from './deadline.ts';
 
 const INSERT_WITH_EVENT = `START TRANSACTION;

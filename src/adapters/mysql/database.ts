@@ -94,15 +94,3 @@ export function isDuplicateKey(error: unknown): boolean {
 export function isDeadlock(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === 'ER_LOCK_DEADLOCK';
 }
-
-/** `YYYY-MM-DD HH:MM:SS[.ffffff]` from the store to canonical ISO text (see domain/local-date-time.ts). */
-export function fromSqlDateTime<T extends string>(value: string): T {
-  const [date, time = '00:00:00'] = value.split(' ');
-  const [clock, fraction = ''] = time.split('.');
-  const micros = fraction.replace(/0+$/, '');
-  return (micros === '' ? `${date}T${clock}` : `${date}T${clock}.${micros}`) as T;
-}
-
-export function toSqlDateTime(value: string): string {
-  return value.replace('T', ' ');
-}

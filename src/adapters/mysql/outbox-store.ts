@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { RecordKind, StoredRecord } from '../../record-kinds/record-kind.ts';
 import { RECORD_KINDS, recordKindOfEventType } from '../../record-kinds/registry.ts';
-import { connectionOptions, type Database, fromSqlDateTime } from './database.ts';
+import { connectionOptions, type Database } from './database.ts';
 
 /** An outbox row with the record its event is built from. */
 export interface PendingEvent {

@@ -15,14 +15,8 @@ import {
   participationKey,
   type Uuid,
 } from '../../domain/participation.ts';
-import {
-  type Database,
-  isDatabaseUnavailable,
-  isDeadlock,
-  isDuplicateKey,
-  releaseAfterFailure,
-  toSqlDateTime,
-} from './database.ts';
+import { toSqlDateTime } from '../../record-kinds/row-text.ts';
+import { type Database, isDatabaseUnavailable, isDeadlock, isDuplicateKey, releaseAfterFailure } from './database.ts';
 
 const MAX_ATTEMPTS = 5;
 
