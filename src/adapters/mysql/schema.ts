@@ -1,5 +1,6 @@
-// The tables as Kysely sees them. DATETIME columns travel as text (mysql2 `dateStrings`), so no driver ever
-// shifts a local business time by the process's or the server's time zone.
+// The tables that Kysely queries (the participation tables are written and read with plain mysql2 statements
+// built from their record kinds' descriptors). DATETIME columns travel as text (mysql2 `dateStrings`), so no
+// driver ever shifts a local business time by the process's or the server's time zone.
 
 import type { Generated } from 'kysely';
 
@@ -9,28 +10,6 @@ export interface AttendanceRecordsTable {
   attendance_time: string;
   attendance_date: string;
   created_at: string;
-}
-
-export interface DatingParticipationsTable {
-  id: Generated<number>;
-  dating_group_id: string;
-  user_id: string;
-  meeting_id: string;
-  event_name: string;
-  scheduled_at: string;
-  meeting_created_at: string;
-  recorded_at: string;
-}
-
-export interface StudyParticipationsTable {
-  id: Generated<number>;
-  study_group_id: string;
-  user_id: string;
-  meeting_id: string;
-  study_group_name: string;
-  meeting_name: string;
-  completed_at: string;
-  recorded_at: string;
 }
 
 export interface OutboxEventsTable {
@@ -52,8 +31,6 @@ export interface RepublishJobsTable {
 
 export interface RecordingDatabase {
   attendance_records: AttendanceRecordsTable;
-  dating_participations: DatingParticipationsTable;
-  study_participations: StudyParticipationsTable;
   outbox_events: OutboxEventsTable;
   republish_jobs: RepublishJobsTable;
 }
