@@ -7,12 +7,16 @@ import { openApi } from './open-api.ts';
 import { type MetricsSource, operationsRoutes, type ReadinessCheck } from './operations-routes.ts';
 import { problemDetails } from './problem-details.ts';
 import { requestLimits } from './request-limits.ts';
-import { requestLog } from './request-log.ts';
+import { type RequestObserver, requestLog } from './request-log.ts';
 import { createHttpServer, type HttpServer, type HttpServerOptions } from './server.ts';
 import { shutdownGate } from './shutdown-gate.ts';
 
 export async function createHttpApi(options: {
-  server: HttpServerOptions;
+  server: HttpServerOptions & {
+    /** Seconds a client should wait before retrying after a 503. */
+    retryAfterSeconds?: number;
+    observeRequest?: RequestObserver;
+  };
   readiness: ReadinessCheck[];
   metrics: MetricsSource;
   attendance: Parameters<typeof attendanceRoutes>[0];

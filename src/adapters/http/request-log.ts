@@ -22,12 +22,10 @@ export function requestIdOf(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export interface RequestLogOptions {
-  /** Called once per answered request, e.g. for the request-duration histogram. */
-  observeRequest?: ((route: string, method: string, status: number, seconds: number) => void) | undefined;
-}
+/** Called once per answered request, e.g. for the request-duration histogram. */
+export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
 
-const requestLogPlugin: FastifyPluginAsync<RequestLogOptions> = async (app, options) => {
+const requestLogPlugin: FastifyPluginAsync<{ observeRequest: RequestObserver | undefined }> = async (app, options) => {
   // The first onRequest hook: whatever refuses the request later still answers with its id.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

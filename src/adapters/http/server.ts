@@ -13,10 +13,6 @@ export interface HttpServerOptions {
   bodyLimitBytes: number;
   /** A client has this long to send its whole request; then 408 problem+json. */
   requestTimeoutMs: number;
-  /** Seconds a client should wait before retrying after a 503. */
-  retryAfterSeconds?: number;
-  /** Called once per answered request, e.g. for the request-duration histogram. */
-  observeRequest?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 export function createHttpServer(options: HttpServerOptions) {
