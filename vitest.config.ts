@@ -12,6 +12,13 @@ export default defineConfig({
       },
       {
         test: {
+          // The HTTP API in process with in-memory ports (test/support/http-api-under-test.ts): no database or broker.
+          name: 'http',
+          include: ['test/http/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],

@@ -1,5 +1,5 @@
 // npm run docs: writes docs/openapi.json (from the route schemas) and docs/asyncapi.yaml (from the event
-// schemas). test/integration/api-documents.test.ts fails when the committed files are stale.
+// schemas). test/http/api-documents.test.ts fails when the committed files are stale.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderAsyncApi, renderOpenApi } from './lib/api-documents.ts';

@@ -1,9 +1,7 @@
-// What operators and integrators rely on: health, readiness, metrics, the API documents, trace context.
+// What operators and integrators rely on: health, readiness, metrics and trace context, with the real database
+// and broker behind them. The API documents are checked in test/http/api-documents.test.ts.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderAsyncApi, renderOpenApi } from '../../scripts/lib/api-documents.ts';
 import { readJson } from '../support/http.ts';
 import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
 import { datingCompleted, SpringProducer } from '../support/spring-producer.ts';
@@ -19,8 +17,6 @@ afterAll(async () => {
   await sut?.stop();
   if (sut) await dropDatabase(sut.config.databaseUrl);
 });
-
-const docs = join(import.meta.dirname, '..', '..', 'docs');
 
 describe('health', () => {
   it('says live, and ready with each check named', async () => {
@@ -60,23 +56,6 @@ describe('metrics', () => {
     expect(text).toMatch(/outbox_commit_to_ack_seconds_bucket/);
     expect(text).toMatch(/process_resident_memory_bytes \d+/);
     await expect.poll(scrape, { timeout: 45_000 }).toMatch(/kafka_consumer_lag_messages\{topic="[^"]+",partition="\d+"\} \d+/);
-  });
-});
-
-describe('API documents', () => {
-  it('serves the OpenAPI document that is committed in docs/openapi.json, and a browsable UI', async () => {
-    const committed = JSON.parse(await readFile(join(docs, 'openapi.json'), 'utf8'));
-    expect(JSON.parse(await renderOpenApi()), 'docs/openapi.json is stale: run npm run docs').toEqual(committed);
-    expect(await readJson(await fetch(`${sut.baseUrl}/docs/json`))).toEqual(committed);
-    const ui = await fetch(`${sut.baseUrl}/docs/`);
-    expect(ui.status).toBe(200);
-    expect(await ui.text()).toContain('swagger');
-  });
-
-  it('keeps docs/asyncapi.yaml in step with the event schemas', async () => {
-    expect(await readFile(join(docs, 'asyncapi.yaml'), 'utf8'), 'docs/asyncapi.yaml is stale: run npm run docs').toBe(
-      renderAsyncApi(),
-    );
   });
 });
 

@@ -17,3 +17,12 @@ export async function expectProblem(response: Response, status: number, type: st
   expect(problem.requestId).toEqual(response.headers.get('x-request-id'));
   return problem;
 }
+
+/** POST /api/attendance as a client sends it: X-Owner-Id when given, a JSON body when given (a string as is). */
+export function attendancePost(owner: string | undefined, body?: unknown, headers: Record<string, string> = {}): RequestInit {
+  const all: Record<string, string> = { ...headers };
+  if (owner !== undefined) all['x-owner-id'] = owner;
+  if (body === undefined) return { method: 'POST', headers: all };
+  all['content-type'] ??= 'application/json';
+  return { method: 'POST', headers: all, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}

@@ -2,7 +2,7 @@
 // unique key own it); this file only translates.
 
 import type {} from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type AttendanceStore, recordAttendance } from '../../app/record-attendance.ts';
 import {
   AlreadyAttendedProblem,
@@ -21,9 +21,14 @@ function problem(description: string, schema: object = ProblemResponse) {
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-export function attendanceRoutes(deps: { store: AttendanceStore; identity: IdentityResolver; zone: string; now: () => number }) {
-  return async function register(app: FastifyInstance): Promise<void> {
-    app.post<{ Body: RecordAttendanceBody }>(
+export function attendanceRoutes(deps: {
+  store: AttendanceStore;
+  identity: IdentityResolver;
+  zone: string;
+  now: () => number;
+}): FastifyPluginAsyncTypebox {
+  return async function register(app) {
+    app.post(
       '/api/attendance',
       {
         schema: {

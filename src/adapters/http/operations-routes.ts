@@ -2,7 +2,7 @@
 // now": the database answers, Kafka answers, and the outbox is not falling behind. /metrics is Prometheus.
 
 import type {} from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
 export interface ReadinessCheck {
   name: string;
@@ -33,8 +33,8 @@ export interface MetricsSource {
   text(): Promise<string>;
 }
 
-export function operationsRoutes(checks: ReadinessCheck[], metrics: MetricsSource) {
-  return async function register(app: FastifyInstance): Promise<void> {
+export function operationsRoutes(checks: ReadinessCheck[], metrics: MetricsSource): FastifyPluginAsyncTypebox {
+  return async function register(app) {
     app.get(
       '/metrics',
       { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } },
