@@ -97,13 +97,7 @@ export async function httpFixedRateLatency(options: {
   seconds: number;
   ownerPrefix: string;
 }): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; outcomes: Record<string, number> }> {
-  const result = await postAtFixedRate({
-    baseUrl: options.baseUrl,
-    rate: options.rate,
-    seconds: options.seconds,
-    maxSockets: 64,
-    ownerId: (i) => `${options.ownerPrefix}${i}`,
-  });
+  const result = await postAtFixedRate(options);
   return {
     p50Ms: percentile(result.latenciesMs, 50),
     p99Ms: percentile(result.latenciesMs, 99),

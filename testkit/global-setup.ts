@@ -1,34 +1,36 @@
 // Starts what the integration tests talk to: a real Kafka broker of its own on a free port (never the dev
 // broker on 9092) and a check that the MySQL-compatible server answers. Each test file creates its own
-// database (see service-under-test.ts), so runs never touch dev data and files never see each other's rows.
+// database (see test-environment.ts), so runs never touch dev data and files never see each other's rows.
+// The service processes some tests start write their logs to a directory under .local/, emptied per run.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureDatabaseServer, stopPrivateDatabaseServer } from '../../scripts/local-stack/database.ts';
-import { KafkaBroker } from '../../scripts/local-stack/kafka-broker.ts';
-import { freePort } from './free-port.ts';
+import { startLocalStack } from './stack.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBootstrap: string;
     databaseServerUrl: string;
+    serviceLogDir: string;
   }
 }
 
-export default async function setup(project: TestProject) {
-  const serverUrl = process.env.TEST_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
-  const dir = await mkdtemp(join(tmpdir(), 'recording-test-'));
-  await ensureDatabaseServer(`${serverUrl}/recording_test`, { dataDir: join(dir, 'mysql'), logFile: join(dir, 'mysql.log') });
-  await KafkaBroker.ensureJars();
-  const broker = new KafkaBroker({ port: await freePort(), dataDir: join(dir, 'kafka'), logFile: join(dir, 'kafka.log') });
-  await broker.start();
-  project.provide('kafkaBootstrap', broker.bootstrap);
-  project.provide('databaseServerUrl', serverUrl);
-  return async () => {
-    await broker.stop();
-    await stopPrivateDatabaseServer(join(dir, 'mysql'));
-    await rm(dir, { recursive: true, force: true });
-  };
+/** The suite's infrastructure, service logs in .local/<logDirName>/ (kept for a look after a failure; git-ignored). */
+export async function setupTestInfrastructure(project: TestProject, logDirName: string): Promise<() => Promise<void>> {
+  const stack = await startLocalStack({
+    databaseServerUrl: process.env.TEST_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
+    name: 'test',
+  });
+  project.provide('kafkaBootstrap', stack.broker.bootstrap);
+  project.provide('databaseServerUrl', stack.databaseServerUrl);
+  const serviceLogDir = resolve(import.meta.dirname, '..', '.local', logDirName);
+  rmSync(serviceLogDir, { recursive: true, force: true });
+  mkdirSync(serviceLogDir, { recursive: true });
+  project.provide('serviceLogDir', serviceLogDir);
+  return () => stack.dispose();
+}
+
+export default function setup(project: TestProject) {
+  return setupTestInfrastructure(project, 'test-logs');
 }

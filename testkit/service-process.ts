@@ -1,41 +1,56 @@
-// The service as production runs it, `node src/main.ts` in a process of its own, so that a scenario can
-// kill -9 it, SIGTERM it and restart it. Each environment gets a fresh database and unique topic names and
-// consumer group; the process's log goes to a file whose tail is shown when a start fails.
+// The service as production runs it, in a process of its own configured by environment variables only, so
+// that a test can kill -9 it, SIGTERM it and restart it, and a benchmark can measure it from the outside.
+// Its stdout and stderr are appended to a log file, whose tail is shown when a start fails; a watchdog
+// kills it when the process that started it dies without stopping it.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { inject } from 'vitest';
-import { type Config, loadConfig } from '../../../src/config.ts';
-import { freePort } from '../../support/free-port.ts';
-import { isolatedServiceEnv } from '../../support/service-under-test.ts';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isChildAlive, startWatchdog, terminateChild } from '../scripts/local-stack/processes.ts';
+import { eventually } from './polling.ts';
 
-export interface ServiceEnvironment {
-  env: Record<string, string>;
-  config: Config;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+const repoRoot = resolve(import.meta.dirname, '..');
+
+/**
+ * How production starts the service: package.json's `start` command, and its environment assignments and Node
+ * flags, so that a benchmark runs what `npm start` (and the Dockerfile, kept in step by a test) runs.
+ */
+export function productionStart(): { command: string; entry: string; env: Record<string, string>; nodeFlags: string[] } {
+  const command: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
+  const words = command.split(/\s+/);
+  const assignments = words
+    .filter((word) => /^[A-Z_][A-Z0-9_]*=/.test(word))
+    .map((word) => word.split('=', 2) as [string, string]);
+  return {
+    command,
+    entry: join(repoRoot, 'dist', 'main.js'),
+    env: Object.fromEntries(assignments),
+    nodeFlags: words.filter((word) => word.startsWith('--')),
+  };
 }
 
-/** What `node src/main.ts` is started with: isolated database, topics and group, on top of `overrides`. */
-export function serviceEnvironment(overrides: Record<string, string> = {}): ServiceEnvironment {
-  const env = isolatedServiceEnv(
-    {
-      // The child inherits the caller's environment (PATH and the like): settings a developer may have exported
-      // for the service are pinned here.
-      AUTH_MODE: 'gateway',
-      MIGRATE_ON_START: 'true',
-      KAFKA_CREATE_TOPICS: 'true',
-      KAFKA_CONSUMERS_ENABLED: 'true',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      ...overrides,
-    },
-    'rel',
-  );
-  return { env, config: loadConfig({ ...env, PORT: '0' }) };
+export interface ServiceProcessOptions {
+  /** Names the process in errors. */
+  name: string;
+  /** The process's whole environment; PORT is added. */
+  env: NodeJS.ProcessEnv;
+  /** Kept across restarts, so that clients need one address. */
+  port: number;
+  logFile: string;
+  /** Default src/main.ts, run from the TypeScript source as `npm run dev` does. */
+  entry?: string;
+  /** Node flags before the entry, e.g. --cpu-prof. */
+  nodeFlags?: string[];
 }
 
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** performance.now() when the process exited. */
+  at: number;
 }
 
 export class ServiceProcess {
@@ -43,82 +58,144 @@ export class ServiceProcess {
   readonly port: number;
   readonly baseUrl: string;
   readonly logFile: string;
-  readonly #env: Record<string, string>;
+  readonly #options: ServiceProcessOptions;
   #child: ChildProcess | undefined;
   #exit: Promise<Exit> | undefined;
-  #log: WriteStream;
+  #spawnedAt = 0;
+  #readyMs: number | undefined;
   starts = 0;
 
-  private constructor(name: string, env: Record<string, string>, port: number) {
-    this.name = name;
-    this.port = port;
-    this.baseUrl = `http://127.0.0.1:${port}`;
-    this.#env = env;
-    this.logFile = join(inject('serviceLogDir'), `${name}-${port}.log`);
-    this.#log = createWriteStream(this.logFile, { flags: 'a' });
-  }
-
-  /** A service process on a port of its own, kept across restarts so that clients need one address. */
-  static async create(name: string, environment: ServiceEnvironment): Promise<ServiceProcess> {
-    return new ServiceProcess(name, environment.env, await freePort());
+  constructor(options: ServiceProcessOptions) {
+    this.#options = options;
+    this.name = options.name;
+    this.port = options.port;
+    this.baseUrl = `http://127.0.0.1:${options.port}`;
+    this.logFile = options.logFile;
   }
 
   get running(): boolean {
-    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+    return this.#child !== undefined && isChildAlive(this.#child);
   }
 
   get pid(): number | undefined {
     return this.#child?.pid;
   }
 
+  /** null while it runs, or when a signal ended it. */
+  get exitCode(): number | null {
+    return this.#child?.exitCode ?? null;
+  }
+
+  /** From spawn until /health/ready first answered 200 (see waitUntil). */
+  get readyMs(): number {
+    if (this.#readyMs === undefined) throw new Error(`${this.name} has not answered ready yet`);
+    return this.#readyMs;
+  }
+
   /** Starts the process and waits until it answers /health/live (it then consumes and relays too). */
   async start(): Promise<void> {
+    this.spawn();
+    await this.waitUntil('live');
+  }
+
+  /** Starts the process and returns at once; it then starts up on its own (waitUntil). */
+  spawn(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
+    const { entry = join(repoRoot, 'src', 'main.ts'), nodeFlags = [], env, logFile } = this.#options;
     this.starts++;
-    this.#log.write(`\n===== start ${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      env: { ...process.env, ...this.#env, PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(this.#log, { end: false });
-    child.stderr?.pipe(this.#log, { end: false });
-    this.#child = child;
-    this.#exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited during start-up; ${this.logFile}:\n${this.logTail(30)}`);
-      const status = await fetch(`${this.baseUrl}/health/live`, { signal: AbortSignal.timeout(2_000) }).then(
-        (r) => r.status,
-        () => undefined,
-      );
-      if (status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // The child writes to the file itself: its output does not pass through this process's event loop.
+    const log = openSync(logFile, 'a');
+    let child: ChildProcess;
+    try {
+      writeFileSync(log, `\n===== start ${this.starts} at ${new Date().toISOString()}\n`);
+      this.#spawnedAt = performance.now();
+      child = spawn(process.execPath, [...nodeFlags, entry], {
+        env: { ...env, PORT: String(this.port) },
+        stdio: ['ignore', log, log],
+      });
+    } finally {
+      closeSync(log);
     }
-    throw new Error(`${this.name} did not answer /health/live within 60 s; ${this.logFile}:\n${this.logTail(30)}`);
+    child.on('error', () => undefined);
+    if (child.pid === undefined) throw new Error(`could not start ${this.name} (${entry})`);
+    this.#readyMs = undefined;
+    this.#child = child;
+    this.#exit = new Promise((resolveExit) =>
+      child.once('exit', (code, signal) => resolveExit({ code, signal, at: performance.now() })),
+    );
+    const watchdog = startWatchdog(child.pid, `${this.name}-watchdog`, 0);
+    // Once the service is gone its pid may be reused: the watchdog must not outlive it.
+    child.once('exit', () => watchdog.kill('SIGKILL'));
+  }
+
+  /**
+   * Polls /health/live or /health/ready every `intervalMs` until it answers 200, and answers the instant
+   * (performance.now()) it first did. Fails when the process exits first or after a minute from its spawn.
+   */
+  async waitUntil(probe: 'live' | 'ready', intervalMs = 100): Promise<number> {
+    let answeredAt: number | undefined;
+    const answered = await eventually(
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited during start-up; ${this.logFile}:\n${this.logTail(30)}`);
+        const status = await fetch(`${this.baseUrl}/health/${probe}`, { signal: AbortSignal.timeout(2_000) }).then(
+          (r) => r.status,
+          () => undefined,
+        );
+        if (status === 200) answeredAt = performance.now();
+        return status === 200;
+      },
+      START_TIMEOUT_MS - (performance.now() - this.#spawnedAt),
+      intervalMs,
+    );
+    if (!answered || answeredAt === undefined) {
+      throw new Error(
+        `${this.name} did not answer /health/${probe} within ${START_TIMEOUT_MS / 1000} s; ${this.logFile}:\n${this.logTail(30)}`,
+      );
+    }
+    if (probe === 'ready') this.#readyMs ??= answeredAt - this.#spawnedAt;
+    return answeredAt;
+  }
+
+  /** Resolves when the running process exits. */
+  exited(): Promise<Exit> {
+    const exit = this.#exit;
+    if (!this.running || exit === undefined) throw new Error(`${this.name} is not running`);
+    return exit;
+  }
+
+  /** Sends `signal` and returns at once (see exited()). */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    this.#child?.kill(signal);
   }
 
   /** kill -9: no handler runs, no buffer is flushed, no offset is committed. */
   async kill(): Promise<Exit> {
-    const exit = this.#exit;
-    if (!this.running || exit === undefined) throw new Error(`${this.name} is not running`);
-    this.#child?.kill('SIGKILL');
+    const exit = this.exited();
+    this.signal('SIGKILL');
     return exit;
   }
 
   /** Sends SIGTERM and answers the exit and how long it took. */
   async terminate(): Promise<Exit & { ms: number }> {
-    const exit = this.#exit;
-    if (!this.running || exit === undefined) throw new Error(`${this.name} is not running`);
+    const exit = this.exited();
     const startedAt = performance.now();
-    this.#child?.kill('SIGTERM');
+    this.signal('SIGTERM');
     const result = await exit;
-    return { ...result, ms: performance.now() - startedAt };
+    return { ...result, ms: result.at - startedAt };
   }
 
-  /** For afterAll: whatever state the scenario left it in, the process is gone afterwards. */
+  /** SIGTERM (the service drains and exits 0), SIGKILL if it is still there after 20 s; answers the exit. */
+  async stop(): Promise<Exit | undefined> {
+    const child = this.#child;
+    if (child === undefined) return undefined;
+    await terminateChild(child, STOP_TIMEOUT_MS);
+    return this.#exit;
+  }
+
+  /** For clean-ups: whatever state the test left it in, the process is gone afterwards. */
   async dispose(): Promise<void> {
     if (this.running) await this.kill();
-    await new Promise<void>((resolve) => this.#log.end(resolve));
   }
 
   logTail(lines: number): string {
@@ -129,31 +206,26 @@ export class ServiceProcess {
     }
   }
 
+  /** The whole log: every start's output, each after a "===== start N" line. */
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
   /** Log lines at level error (50) or above, for "nothing unexpected happened" checks. */
   errorLines(): string[] {
-    let text = '';
-    try {
-      text = readFileSync(this.logFile, 'utf8');
-    } catch {
-      return [];
-    }
-    return text.split('\n').filter((line) => {
-      if (!line.startsWith('{')) return false;
-      try {
-        return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 50;
-      } catch {
-        return false;
-      }
-    });
-  }
-}
-
-/** Waits until `probe` holds, polling; answers false (rather than throwing) at the deadline, so figures still print. */
-export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 250): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    return this.log()
+      .split('\n')
+      .filter((line) => {
+        if (!line.startsWith('{')) return false;
+        try {
+          return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 50;
+        } catch {
+          return false;
+        }
+      });
   }
 }

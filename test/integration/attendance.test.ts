@@ -1,9 +1,10 @@
 // POST /api/attendance through the real HTTP entry, with the real database and broker behind it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, readJson } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
 let sut: ServiceUnderTest;
 let events: TopicReader;
@@ -15,8 +16,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await events?.close();
-  await sut?.stop();
-  if (sut) await dropDatabase(sut.config.databaseUrl);
+  await sut?.dispose();
 });
 
 const newUser = () => `user_${Date.now()}_${uniqueSuffix()}`;

@@ -3,14 +3,9 @@
 
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, readJson } from '../support/http.ts';
-import {
-  dropDatabase,
-  type ServiceUnderTest,
-  startTestService,
-  testConfig,
-  uniqueSuffix,
-} from '../support/service-under-test.ts';
+import { expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService, testConfig } from '../../testkit/service-under-test.ts';
 
 let sut: ServiceUnderTest;
 
@@ -19,8 +14,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sut?.stop();
-  if (sut) await dropDatabase(sut.config.databaseUrl);
+  await sut?.dispose();
 });
 
 const newUser = () => `user_${Date.now()}_${uniqueSuffix()}`;
@@ -195,8 +189,7 @@ describe('a request that never arrives completely', () => {
   });
 
   afterAll(async () => {
-    await patient?.stop();
-    if (patient) await dropDatabase(patient.config.databaseUrl);
+    await patient?.dispose();
   });
 
   // Node only looks for late requests every connectionsCheckingInterval (30 s unless set): the answer came 10 to

@@ -20,14 +20,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.ts';
 import { createLogger, startService } from '../../src/service.ts';
-import { expectProblem, readJson } from '../support/http.ts';
-import {
-  dropDatabase,
-  type ServiceUnderTest,
-  startTestService,
-  testConfig,
-  uniqueSuffix,
-} from '../support/service-under-test.ts';
+import { expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService, testConfig } from '../../testkit/service-under-test.ts';
 
 const ISSUER = 'https://issuer.grewmeet.test';
 const AUDIENCE = 'recording-command';
@@ -120,8 +115,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sut?.stop();
-  if (sut) await dropDatabase(sut.config.databaseUrl);
+  await sut?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -289,8 +283,7 @@ describe("auth-service's tokens (peer-contract.md)", () => {
   });
 
   afterAll(async () => {
-    await authSut?.stop();
-    if (authSut) await dropDatabase(authSut.config.databaseUrl);
+    await authSut?.dispose();
   });
 
   /** As jjwt signs them in auth-service: HS256, iss auth-service, email in sub, user id in userId, 1 h. */
@@ -374,8 +367,7 @@ describe('AUTH_MODE=jwt with a JWKS URL', () => {
   });
 
   afterAll(async () => {
-    await urlSut?.stop();
-    if (urlSut) await dropDatabase(urlSut.config.databaseUrl);
+    await urlSut?.dispose();
     await keyServer.stop();
   });
 

@@ -4,10 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAsyncApi, renderOpenApi } from '../../scripts/lib/api-documents.ts';
-import { readJson } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
-import { datingCompleted, SpringProducer } from '../support/spring-producer.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { readJson } from '../../testkit/http-assertions.ts';
+import { datingCompleted } from '../../testkit/participation-messages.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
+import { SpringProducer } from '../../testkit/spring-producer.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
 let sut: ServiceUnderTest;
 
@@ -16,8 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sut?.stop();
-  if (sut) await dropDatabase(sut.config.databaseUrl);
+  await sut?.dispose();
 });
 
 const docs = join(import.meta.dirname, '..', '..', 'docs');
