@@ -26,6 +26,20 @@ module.exports = {
       to: { path: ['^src/adapters/kafka/', '^src/adapters/mysql/'] },
     },
     {
+      name: 'service-stands-alone',
+      comment: 'The service ships without its tests, benchmark and scripts: src/ imports none of them.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: ['^testkit/', '^test/', '^bench/', '^scripts/'] },
+    },
+    {
+      name: 'bench-runs-without-vitest',
+      comment: 'The benchmark is a plain node program: what it uses of the test kit must not need the test runner.',
+      severity: 'error',
+      from: { path: '^bench/' },
+      to: { path: '(^|/)node_modules/vitest/', reachable: true },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

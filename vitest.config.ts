@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
+          globalSetup: ['testkit/global-setup.ts'],
           // The files share one broker and one database server on a 2-core machine: one file at a time keeps
           // them from starving each other; each file still gets its own database and topics.
           fileParallelism: false,

@@ -7,6 +7,7 @@ import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_SOCKETS = 64;
 
 export interface FixedRateResult {
   requests: number;
@@ -16,15 +17,15 @@ export interface FixedRateResult {
   latenciesMs: number[];
 }
 
+/** Request i comes from user `${ownerPrefix}${i}`: every request is a user of its own, so every answer is a 201. */
 export async function postAtFixedRate(options: {
   baseUrl: string;
   rate: number;
   seconds: number;
-  maxSockets: number;
-  ownerId: (index: number) => string;
+  ownerPrefix: string;
 }): Promise<FixedRateResult> {
   const url = new URL('/api/attendance', options.baseUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   const total = Math.round(options.rate * options.seconds);
   const result: FixedRateResult = { requests: total, statuses: {}, latenciesMs: [] };
   const inFlight: Promise<void>[] = [];
@@ -35,7 +36,7 @@ export async function postAtFixedRate(options: {
     for (; sent < due; sent++) {
       const dueAt = startedAt + (sent * 1000) / options.rate;
       inFlight.push(
-        post(url, agent, options.ownerId(sent)).then((status) => {
+        post(url, agent, `${options.ownerPrefix}${sent}`).then((status) => {
           result.statuses[status] = (result.statuses[status] ?? 0) + 1;
           if (status >= 200 && status < 300) result.latenciesMs.push(performance.now() - dueAt);
         }),

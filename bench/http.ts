@@ -4,14 +4,9 @@
 
 import autocannon from 'autocannon';
 import { type Connection, createConnection, type ResultSetHeader } from 'mysql2/promise';
+import { INSERT_WITH_EVENT } from '../src/adapters/mysql/attendance-store.ts';
 import { connectionOptions } from '../src/adapters/mysql/database.ts';
 import { percentile, postAtFixedRate } from './fixed-rate.ts';
-
-// The statement of src/adapters/mysql/attendance-store.ts: the record and its outbox row, one round trip.
-const INSERT_WITH_EVENT = `START TRANSACTION;
-INSERT INTO attendance_records (user_id, attendance_time, attendance_date, created_at) VALUES (?, ?, ?, ?);
-INSERT INTO outbox_events (event_type, record_id, traceparent) VALUES ('AttendanceRecordCreated', LAST_INSERT_ID(), ?);
-COMMIT`;
 
 export interface ThroughputResult {
   rps: number;
@@ -102,13 +97,7 @@ export async function httpFixedRateLatency(options: {
   seconds: number;
   ownerPrefix: string;
 }): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; outcomes: Record<string, number> }> {
-  const result = await postAtFixedRate({
-    baseUrl: options.baseUrl,
-    rate: options.rate,
-    seconds: options.seconds,
-    maxSockets: 64,
-    ownerId: (i) => `${options.ownerPrefix}${i}`,
-  });
+  const result = await postAtFixedRate(options);
   return {
     p50Ms: percentile(result.latenciesMs, 50),
     p99Ms: percentile(result.latenciesMs, 99),

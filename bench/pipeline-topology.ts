@@ -11,9 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { migrate } from '../src/service.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { productionStart, ServiceProcess } from '../testkit/service-process.ts';
+import { freePort } from '../testkit/stack.ts';
 import { waitForMessages } from './pipeline.ts';
-import { cpuTicksOf, productionStart, ServiceProcess } from './service-process.ts';
+import { cpuTicksOf, processMemory } from './probe.ts';
 import { serviceEnvironment, startStack } from './stack.ts';
 import { participationWorkload, produceInput } from './workload.ts';
 
@@ -23,7 +24,7 @@ if (!['single', 'split', 'two'].includes(layout)) throw new Error(`layout must b
 const events = Number(process.argv[3] ?? 100_000);
 const runId = randomBytes(3).toString('hex');
 
-const { env: startEnv, nodeFlags } = productionStart();
+const { env: startEnv, entry, nodeFlags } = productionStart();
 
 const stack = await startStack({
   databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
@@ -31,7 +32,7 @@ const stack = await startStack({
 });
 const processes: ServiceProcess[] = [];
 try {
-  const { env, config } = await serviceEnvironment(stack, { groupId: `topology-${runId}`, overrides: startEnv });
+  const { env, config } = await serviceEnvironment(stack, { name: 'topology', overrides: startEnv });
   await migrate({ databaseUrl: env.DATABASE_URL as string });
   const workload = participationWorkload(events);
   await produceInput({
@@ -40,27 +41,29 @@ try {
     workload,
   });
   const spawn = async (name: string, extra: Record<string, string>) => {
-    const port = await freePort();
-    const service = ServiceProcess.spawn({
-      entry: join(repoRoot, 'dist', 'main.js'),
-      env: { ...env, ...extra, PORT: String(port), KAFKA_CLIENT_ID: `topology-${name}` },
-      port,
+    const service = new ServiceProcess({
+      name,
+      entry,
+      env: { ...env, ...extra, KAFKA_CLIENT_ID: `topology-${name}` },
+      port: await freePort(),
       logFile: join(repoRoot, 'bench', 'results', `topology-${name}.log`),
       nodeFlags,
     });
+    service.spawn();
     processes.push(service);
     return service;
   };
   if (layout === 'split') {
     const relay = await spawn('relay', { KAFKA_CONSUMERS_ENABLED: 'false' });
-    await relay.waitUntilReady();
+    await relay.waitUntil('ready', 10);
     // Its relay loop takes the lock at once; the consumer instance's relay then stays on standby.
     await new Promise((done) => setTimeout(done, 500));
   }
   const measured = await spawn('consumer', {});
   if (layout === 'two') await spawn('second', {});
-  const ticksBefore = processes.map((p) => cpuTicksOf(p.pid));
-  const readyAt = await measured.waitUntilReady();
+  const pids = processes.map((p) => p.pid as number);
+  const ticksBefore = pids.map(cpuTicksOf);
+  const readyAt = await measured.waitUntil('ready', 10);
   const output = await waitForMessages({
     bootstrap: stack.kafkaBootstrap,
     topics: [config.topics.datingParticipationRecorded, config.topics.studyParticipationRecorded],
@@ -75,8 +78,8 @@ try {
       events,
       eventsPerSecond: Math.round(events / seconds),
       seconds: Math.round(seconds * 100) / 100,
-      cpuPercentPerProcess: processes.map((p, i) => Math.round((cpuTicksOf(p.pid) - (ticksBefore[i] as number)) / seconds)),
-      peakRssMbPerProcess: processes.map((p) => Math.round(p.memory().peakRssMb)),
+      cpuPercentPerProcess: pids.map((pid, i) => Math.round((cpuTicksOf(pid) - (ticksBefore[i] as number)) / seconds)),
+      peakRssMbPerProcess: pids.map((pid) => Math.round(processMemory(pid).peakRssMb)),
     }),
   );
 } finally {

@@ -3,7 +3,6 @@
 // the same writes without the service: the unique rows and their outbox rows in multi-row transactions with
 // mysql2, and the same "recorded" messages with the service's producer.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { createEventProducer, type EventProducer } from '../src/adapters/kafka/kafka-clients.ts';
@@ -13,7 +12,9 @@ import type { LocalDateTime } from '../src/domain/local-date-time.ts';
 import type { ParticipationKind } from '../src/record-kinds/record-kind.ts';
 import { PARTICIPATION_KINDS } from '../src/record-kinds/registry.ts';
 import { fromSqlDateTime } from '../src/record-kinds/row-text.ts';
-import { inputPayload, type Participation, participationWorkload, type Workload } from './workload.ts';
+import { participationMessage } from '../testkit/participation-messages.ts';
+import { eventually } from '../testkit/polling.ts';
+import { type Participation, participationWorkload, type Workload } from './workload.ts';
 
 /** Messages per producer send: the relay's default batch (OUTBOX_BATCH_SIZE). */
 const PRODUCE_CHUNK = 2_000;
@@ -32,13 +33,16 @@ export async function waitForMessages(options: {
 }): Promise<{ at: number; count: number }> {
   const admin = new Admin({ clientId: 'bench-offsets', bootstrapBrokers: [options.bootstrap], retries: 3, retryDelay: 200 });
   try {
-    const deadline = performance.now() + options.timeoutMs;
     let count = 0;
-    while (performance.now() < deadline) {
-      count = await messageCount(admin, options.topics, options.partitions);
-      if (count >= options.expected) return { at: performance.now(), count };
-      await sleep(20);
-    }
+    const reached = await eventually(
+      async () => {
+        count = await messageCount(admin, options.topics, options.partitions);
+        return count >= options.expected;
+      },
+      options.timeoutMs,
+      20,
+    );
+    if (reached) return { at: performance.now(), count };
     throw new Error(
       `only ${count} of ${options.expected} messages reached ${options.topics.join(', ')} in ${options.timeoutMs} ms`,
     );
@@ -165,7 +169,7 @@ type RecordedMessage = { topic: string; key: string; value: string; headers: Rec
 function recordedMessages(workload: Workload, topics: { dating: string; study: string }, zone: string): RecordedMessage[] {
   const recordedAt = fromSqlDateTime<LocalDateTime>(RECORDED_AT);
   return [...recordIds(workload)].map(([p, id]) => {
-    const received = inputPayload(p);
+    const received = participationMessage(p.kind, p);
     const kind = PARTICIPATION_KINDS.find((k) => k.name === p.kind) as ParticipationKind;
     const record = { id, ...kind.toNew(received as unknown as { meetingId: string; userId: string }, recordedAt) };
     return eventMessage({ kind, record, traceparent: null }, p.kind === 'dating' ? topics.dating : topics.study, zone);

@@ -1,11 +1,11 @@
 // Where the machine's time goes during one phase: CPU of each process of the benchmark (in % of one core,
 // from /proc/<pid>/stat), the whole machine's busy time, and MariaDB's own counters (commits, fsyncs). The
-// counters are server-wide: other work on the same server shows up in them too.
+// counters are server-wide: other work on the same server shows up in them too. And the measured service's
+// memory, read from /proc (VmHWM is the kernel's own high-water mark of the resident set).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { cpuTicksOf } from './service-process.ts';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -102,11 +102,50 @@ function monotonicUs(): number {
 function peakRssMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? undefined : round(Number(kb) / 1024);
+    return round(procStatusKb(pid)('VmHWM') / 1024);
   } catch {
     return undefined;
   }
+}
+
+/** utime + stime of a process so far, in clock ticks. */
+export function cpuTicksOf(pid: number): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** A reader of /proc/<pid>/status's "Field:   123 kB" lines, read once. */
+function procStatusKb(pid: number): (field: string) => number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+}
+
+/** Resident set of a process now and its peak since it started, in MB. */
+export function processMemory(pid: number): { rssMb: number; peakRssMb: number } {
+  const kb = procStatusKb(pid);
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+}
+
+/**
+ * Where the service's resident set is now: the binary's mapped pages (file) and the rest (anon), and from the
+ * service's own /metrics the V8 heap and the memory outside it (Buffers of sockets and Kafka batches).
+ */
+export async function memoryBreakdown(service: { pid: number | undefined; baseUrl: string }): Promise<Record<string, number>> {
+  if (service.pid === undefined) throw new Error('the service is not running');
+  const kb = procStatusKb(service.pid);
+  const metrics = await fetch(`${service.baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text());
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  return {
+    rssMb: Math.round(kb('VmRSS') / 1024),
+    rssFileMb: Math.round(kb('RssFile') / 1024),
+    rssAnonMb: Math.round(kb('RssAnon') / 1024),
+    heapTotalMb: mb(metric('nodejs_heap_size_total_bytes')),
+    heapUsedMb: mb(metric('nodejs_heap_size_used_bytes')),
+    externalMb: mb(metric('nodejs_external_memory_bytes')),
+  };
 }
 
 /** The pid of the database server the connection talks to, from its own pid file (when it runs on this machine). */

@@ -6,6 +6,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
+import { eventually } from '../testkit/polling.ts';
 import { percentile, postAtFixedRate } from './fixed-rate.ts';
 
 const ARRIVAL_TIMEOUT_MS = 30_000;
@@ -47,16 +48,9 @@ export async function relayLatency(options: {
     });
     // The consumer has its partitions and their end offsets before the first event is written.
     await sleep(500);
-    const http = await postAtFixedRate({
-      baseUrl: options.baseUrl,
-      rate: options.rate,
-      seconds: options.seconds,
-      maxSockets: 64,
-      ownerId: (i) => `${options.ownerPrefix}${i}`,
-    });
+    const http = await postAtFixedRate(options);
     const created = http.statuses[201] ?? 0;
-    const deadline = performance.now() + ARRIVAL_TIMEOUT_MS;
-    while (latencies.length < created && performance.now() < deadline) await sleep(20);
+    await eventually(() => latencies.length >= created, ARRIVAL_TIMEOUT_MS, 20);
     await stream.close();
     return {
       p50Ms: percentile(latencies, 50),

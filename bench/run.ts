@@ -15,21 +15,21 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { ensureTopics } from '../src/adapters/kafka/kafka-clients.ts';
 import type { Config } from '../src/config.ts';
 import { migrate } from '../src/service.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { eventually } from '../testkit/polling.ts';
+import { type Exit, productionStart, ServiceProcess } from '../testkit/service-process.ts';
+import { freePort } from '../testkit/stack.ts';
 import { httpCeiling, httpFixedRateLatency, httpThroughput } from './http.ts';
 import { pipelineCeiling, waitForMessages } from './pipeline.ts';
-import { databaseServerPid, type PhaseUsage, ResourceProbe } from './probe.ts';
+import { databaseServerPid, memoryBreakdown, type PhaseUsage, processMemory, ResourceProbe } from './probe.ts';
 import { relayLatency } from './relay.ts';
 import { describeMachine, type Figures, writeReport } from './report.ts';
-import { productionStart, ServiceProcess } from './service-process.ts';
 import { type BenchStack, serviceEnvironment, startStack } from './stack.ts';
 import { participationWorkload, produceInput, type Workload } from './workload.ts';
 
@@ -58,6 +58,8 @@ const FIXED_RATE = 500;
 const RELAY_RATE = 1000;
 const PIPELINE_TIMEOUT_MS = 300_000;
 const OUTBOX_DRAIN_TIMEOUT_MS = 60_000;
+/** How often start-up polls readiness: the start-up figure is no finer than this. */
+const READY_POLL_MS = 10;
 const runId = randomBytes(3).toString('hex');
 const shellWord = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2).map(shellWord)] : [])].join(' ');
@@ -110,10 +112,7 @@ interface Bench {
 
 async function prepare(running: BenchStack): Promise<Bench> {
   const port = await freePort();
-  const { env, config } = await serviceEnvironment(running, {
-    groupId: `bench-${runId}`,
-    overrides: { PORT: String(port), ...overrides },
-  });
+  const { env, config } = await serviceEnvironment(running, { name: 'bench', overrides });
   const databaseUrl = env.DATABASE_URL as string;
   const logFile = join(resultsDir, 'service.log');
   await writeFile(logFile, '');
@@ -138,14 +137,19 @@ async function prepare(running: BenchStack): Promise<Bench> {
       phases[name] = { ...(await end()), operations: operations(result) };
       return result;
     },
-    spawnService: (nodeFlags = []) =>
-      ServiceProcess.spawn({
-        entry: join(repoRoot, 'dist', 'main.js'),
-        env: { ...productionStart().env, ...env },
+    spawnService: (nodeFlags = []) => {
+      const start = productionStart();
+      const spawned = new ServiceProcess({
+        name: 'service',
+        entry: start.entry,
+        env: { ...start.env, ...env },
         port,
         logFile,
-        nodeFlags: [...productionStart().nodeFlags, ...nodeFlags],
-      }),
+        nodeFlags: [...start.nodeFlags, ...nodeFlags],
+      });
+      spawned.spawn();
+      return spawned;
+    },
   };
 }
 
@@ -184,8 +188,9 @@ async function measureCeilings(bench: Bench) {
 /** Start-up on a fresh database (the service applies the migrations), then a graceful stop. */
 async function measureStartUp(bench: Bench) {
   service = bench.spawnService();
-  await service.waitUntilReady();
-  const result = { readyMs: service.readyMs, idleRssMb: service.memory().rssMb, exit: await service.stop() };
+  await service.waitUntil('ready', READY_POLL_MS);
+  const idleRssMb = processMemory(service.pid as number).rssMb;
+  const result = { readyMs: service.readyMs, idleRssMb, exit: exitOf(await service.stop()) };
   service = undefined;
   return result;
 }
@@ -196,7 +201,7 @@ async function measureIngestion(bench: Bench, measured: ServiceProcess) {
   const result = await bench.phase(
     'pipeline',
     async () => {
-      const readyAt = await measured.waitUntilReady();
+      const readyAt = await measured.waitUntil('ready', READY_POLL_MS);
       const output = await waitForMessages({
         bootstrap: bench.stack.kafkaBootstrap,
         topics: [config.topics.datingParticipationRecorded, config.topics.studyParticipationRecorded],
@@ -209,7 +214,7 @@ async function measureIngestion(bench: Bench, measured: ServiceProcess) {
     },
     () => workload.messages.length,
   );
-  const memoryAfter = await measured.memoryBreakdown();
+  const memoryAfter = await memoryBreakdown(measured);
   const [rows] = await bench.stack.admin.query<RowDataPacket[]>(
     `SELECT (SELECT COUNT(*) FROM ${bench.serviceTables}.dating_participations) + (SELECT COUNT(*) FROM ${bench.serviceTables}.study_participations) AS n`,
   );
@@ -219,14 +224,20 @@ async function measureIngestion(bench: Bench, measured: ServiceProcess) {
 /** Waits (bounded) until the relay has published everything, so that one phase's backlog is not the next one's load. */
 async function waitForEmptyOutbox(bench: Bench): Promise<number> {
   const startedAt = performance.now();
-  for (;;) {
-    const [rows] = await bench.stack.admin.query<RowDataPacket[]>(
-      `SELECT COUNT(*) AS n FROM ${bench.serviceTables}.outbox_events`,
-    );
-    if (Number(rows[0]?.n) === 0) return performance.now() - startedAt;
-    if (performance.now() - startedAt > OUTBOX_DRAIN_TIMEOUT_MS) throw new Error(`the outbox still holds ${rows[0]?.n} events`);
-    await sleep(50);
-  }
+  let left = 0;
+  const emptied = await eventually(
+    async () => {
+      const [rows] = await bench.stack.admin.query<RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM ${bench.serviceTables}.outbox_events`,
+      );
+      left = Number(rows[0]?.n);
+      return left === 0;
+    },
+    OUTBOX_DRAIN_TIMEOUT_MS,
+    50,
+  );
+  if (!emptied) throw new Error(`the outbox still holds ${left} events`);
+  return performance.now() - startedAt;
 }
 
 /** Warm-up, latency at a fixed rate, relay latency at a steady rate, then throughput (the heaviest, last). */
@@ -261,6 +272,11 @@ async function measureHttp(bench: Bench, measured: ServiceProcess) {
     (r) => r.outcomes[201] ?? 0,
   );
   return { fixedRate, relay, throughput, outboxDrainMs: Math.round(await waitForEmptyOutbox(bench)) };
+}
+
+/** The exit code, or the signal that ended the process. */
+function exitOf(exit: Exit | undefined): number | string {
+  return exit?.code ?? exit?.signal ?? 'unknown';
 }
 
 function describeMemory(m: Record<string, number>): string {
@@ -303,13 +319,11 @@ async function main(): Promise<void> {
   service = measured;
   const ingestion = await measureIngestion(bench, measured);
   const http = await measureHttp(bench, measured);
-  const memory = measured.memory();
-  const memoryAtEnd = await measured.memoryBreakdown();
-  const exit = await measured.stop();
+  const memory = processMemory(measured.pid as number);
+  const memoryAtEnd = await memoryBreakdown(measured);
+  const exit = exitOf(await measured.stop());
   service = undefined;
-  const logErrors = (await readFile(join(resultsDir, 'service.log'), 'utf8'))
-    .split('\n')
-    .filter((line) => /"level":(50|60)/.test(line)).length;
+  const logErrors = measured.errorLines().length;
 
   const figures: Figures = {
     http: {

@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { Producer, stringSerializers } from '@platformatic/kafka';
+import { type Kind, type ParticipationFacts, participationMessage, TYPE_ID } from '../testkit/participation-messages.ts';
 
 const USERS_PER_MEETING = 20;
 const DUPLICATE_SHARE = 0.1;
@@ -11,17 +12,8 @@ const DUPLICATE_SHARE = 0.1;
 const DUPLICATE_SPREAD = 5_000;
 const PRODUCE_CHUNK = 2_000;
 
-export interface Participation {
-  kind: 'dating' | 'study';
-  groupId: string;
-  userId: string;
-  meetingId: string;
-  /** Dating: the event name; study: the study group's name. */
-  name: string;
-  meetingName: string;
-  /** Dating: when; study: completedAt. */
-  time: string;
-  createdAt: string;
+export interface Participation extends ParticipationFacts {
+  kind: Kind;
 }
 
 export interface Workload {
@@ -82,35 +74,14 @@ export async function produceInput(options: {
         messages: options.workload.messages.slice(i, i + PRODUCE_CHUNK).map((p) => ({
           topic: p.kind === 'dating' ? options.topics.dating : options.topics.study,
           key: p.meetingId,
-          value: JSON.stringify(inputPayload(p)),
-          headers: { __TypeId__: p.kind === 'dating' ? 'DatingParticipationReceived' : 'StudyParticipationReceived' },
+          value: JSON.stringify(participationMessage(p.kind, p)),
+          headers: { __TypeId__: TYPE_ID[p.kind] },
         })),
       });
     }
   } finally {
     await producer.close();
   }
-}
-
-/** The message the dating or study service sends for `p`. */
-export function inputPayload(p: Participation): Record<string, string> {
-  return p.kind === 'dating'
-    ? {
-        studyGroupId: p.groupId,
-        userId: p.userId,
-        meetingId: p.meetingId,
-        studyMeetingEventName: p.name,
-        when: p.time,
-        createdAt: p.createdAt,
-      }
-    : {
-        studyGroupId: p.groupId,
-        userId: p.userId,
-        meetingId: p.meetingId,
-        studyGroupName: p.name,
-        meetingName: p.meetingName,
-        completedAt: p.time,
-      };
 }
 
 /** mulberry32: a tiny seeded generator, so that every run produces the same stream shape. */

@@ -16,12 +16,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { freePort } from './ports.ts';
-import { terminate } from './processes.ts';
+import { isChildAlive, startWatchdog, terminate, terminateChild } from './processes.ts';
 
 export const KAFKA_VERSION = '4.1.1';
 
@@ -226,7 +225,8 @@ export class KafkaBroker {
     writeFileSync(pidFileOf(dataDir), `${pid}\n`);
     this.#child = child;
     if (!detached) {
-      const watchdog = startWatchdog(pid);
+      // A test runner that crashes or is killed must not leave its broker behind.
+      const watchdog = startWatchdog(pid, 'kafka-broker-watchdog', stopTimeoutMs);
       // Another process may stop this broker (stopFromPidFile); the watchdog must not outlive it and later signal a reused pid.
       child.once('exit', () => {
         if (isChildAlive(watchdog)) watchdog.kill('SIGKILL');
@@ -250,19 +250,7 @@ export class KafkaBroker {
     const child = this.#child;
     this.#child = undefined;
     if (child !== undefined && isChildAlive(child)) {
-      const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-      child.kill('SIGTERM');
-      // Cancelled once the broker exits: a pending 20 s timer would keep a test runner from exiting.
-      const timer = new AbortController();
-      const graceful = await Promise.race([
-        exited.then(() => true),
-        sleep(stopTimeoutMs, false, { signal: timer.signal }).catch(() => false),
-      ]);
-      timer.abort();
-      if (!graceful) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await terminateChild(child, stopTimeoutMs);
       rmSync(pidFileOf(this.#options.dataDir), { force: true });
       return;
     }
@@ -371,32 +359,6 @@ function runningBrokerPid(dataDir: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isChildAlive(child: ChildProcess): boolean {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-}
-
-/**
- * Node cannot ask Linux to kill a child when the parent dies (no PR_SET_PDEATHSIG), and a
- * test runner that crashes or is killed runs no exit handler. A shell holding the read end of
- * a pipe from this process sees end-of-file when this process dies, however it dies, and then
- * stops the broker.
- */
-function startWatchdog(brokerPid: number): ChildProcess {
-  const script = [
-    'while read -r _; do :; done',
-    'kill -TERM "$1" 2>/dev/null || exit 0',
-    `i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt ${stopTimeoutMs / 200} ]; do sleep 0.2; i=$((i+1)); done`,
-    'kill -KILL "$1" 2>/dev/null',
-  ].join('\n');
-  const watchdog = spawn('sh', ['-c', script, 'kafka-broker-watchdog', String(brokerPid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.unref();
-  (watchdog.stdin as Socket | null)?.unref();
-  watchdog.on('error', () => {});
-  return watchdog;
 }
 
 async function brokerAnswers(bootstrap: string, timeoutMs: number): Promise<boolean> {

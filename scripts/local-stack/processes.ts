@@ -1,4 +1,8 @@
-// Process helpers shared by the broker and the database server of the local stack.
+// Process helpers shared by the local stack (the broker, the database server) and the service harness of the
+// test kit.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function isAlive(pid: number): boolean {
@@ -18,4 +22,50 @@ export async function terminate(pid: number, timeoutMs: number): Promise<void> {
   if (!isAlive(pid)) return;
   process.kill(pid, 'SIGKILL');
   while (isAlive(pid)) await sleep(50);
+}
+
+export function isChildAlive(child: ChildProcess): boolean {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** SIGTERM to our own child, then SIGKILL after timeoutMs; resolves once it has exited. */
+export async function terminateChild(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (!isChildAlive(child)) return;
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  child.kill('SIGTERM');
+  // Cancelled once the child exits: a pending timer of many seconds would keep a test runner from exiting.
+  const timer = new AbortController();
+  const graceful = await Promise.race([
+    exited.then(() => true),
+    sleep(timeoutMs, false, { signal: timer.signal }).catch(() => false),
+  ]);
+  timer.abort();
+  if (!graceful) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/**
+ * Node cannot ask Linux to kill a child when the parent dies (no PR_SET_PDEATHSIG), and a test runner or a
+ * benchmark that crashes or is killed runs no exit handler. A shell holding the read end of a pipe from this
+ * process sees end-of-file when this process dies, however it dies, and then stops `pid`: SIGTERM and SIGKILL
+ * after `graceMs`, or SIGKILL at once when `graceMs` is 0. The caller kills the watchdog when `pid` exits, so
+ * that it never signals a reused pid.
+ */
+export function startWatchdog(pid: number, name: string, graceMs: number): ChildProcess {
+  const stop =
+    graceMs > 0
+      ? [
+          'kill -TERM "$1" 2>/dev/null || exit 0',
+          `i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt ${Math.ceil(graceMs / 200)} ]; do sleep 0.2; i=$((i+1)); done`,
+          'kill -KILL "$1" 2>/dev/null',
+        ]
+      : ['kill -KILL "$1" 2>/dev/null'];
+  const script = ['while read -r _; do :; done', ...stop].join('\n');
+  const watchdog = spawn('sh', ['-c', script, name, String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  watchdog.on('error', () => {});
+  return watchdog;
 }

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAsyncApi, renderOpenApi } from '../../scripts/lib/api-documents.ts';
-import { readJson } from '../support/http.ts';
-import { type HttpApiUnderTest, startHttpApi } from '../support/http-api-under-test.ts';
+import { type HttpApiUnderTest, startHttpApi } from '../../testkit/http-api-under-test.ts';
+import { readJson } from '../../testkit/http-assertions.ts';
 
 let api: HttpApiUnderTest;
 

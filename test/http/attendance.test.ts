@@ -3,9 +3,9 @@
 // test/integration/attendance.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attendancePost, expectProblem, readJson } from '../support/http.ts';
-import { type HttpApiUnderTest, startHttpApi } from '../support/http-api-under-test.ts';
-import { uniqueSuffix } from '../support/service-under-test.ts';
+import { type HttpApiUnderTest, startHttpApi } from '../../testkit/http-api-under-test.ts';
+import { attendancePost, expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
 
 let api: HttpApiUnderTest;
 

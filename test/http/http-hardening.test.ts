@@ -4,9 +4,9 @@
 
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem } from '../support/http.ts';
-import { type HttpApiUnderTest, startHttpApi } from '../support/http-api-under-test.ts';
-import { uniqueSuffix } from '../support/service-under-test.ts';
+import { type HttpApiUnderTest, startHttpApi } from '../../testkit/http-api-under-test.ts';
+import { expectProblem } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
 
 let api: HttpApiUnderTest;
 let baseUrl: string;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { base64url, exportSPKI, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service.ts';
-import { expectProblem, readJson } from '../support/http.ts';
-import { type HttpApiUnderTest, startHttpApi } from '../support/http-api-under-test.ts';
-import { uniqueSuffix } from '../support/service-under-test.ts';
+import { type HttpApiUnderTest, startHttpApi } from '../../testkit/http-api-under-test.ts';
+import { expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
 import {
   AUDIENCE,
   bearer,
@@ -26,7 +26,7 @@ import {
   signHs256,
   signWith,
   unsignedToken,
-} from '../support/tokens.ts';
+} from '../../testkit/tokens.ts';
 
 const BARE_CHALLENGE = 'Bearer realm="grewmeet"';
 

@@ -3,9 +3,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service.ts';
-import { attendancePost } from '../support/http.ts';
-import { type HttpApiUnderTest, startHttpApi } from '../support/http-api-under-test.ts';
-import { uniqueSuffix } from '../support/service-under-test.ts';
+import { type HttpApiUnderTest, startHttpApi } from '../../testkit/http-api-under-test.ts';
+import { attendancePost } from '../../testkit/http-assertions.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
 
 let api: HttpApiUnderTest;
 const observed: [string, string, number][] = [];

@@ -2,9 +2,11 @@
 // and published. What the HTTP API answers on its own is in test/http/attendance.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attendancePost, expectProblem, readJson } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { attendancePost, expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { dropDatabase } from '../../testkit/mysql.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
 let sut: ServiceUnderTest;
 let events: TopicReader;

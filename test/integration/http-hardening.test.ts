@@ -2,8 +2,10 @@
 // the database. The limits and refusals that need no database are in test/http/http-hardening.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, readJson } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
+import { expectProblem, readJson } from '../../testkit/http-assertions.ts';
+import { dropDatabase } from '../../testkit/mysql.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
 
 let sut: ServiceUnderTest;
 

@@ -10,9 +10,10 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.ts';
 import { startService } from '../../src/service.ts';
-import { expectProblem } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, testConfig } from '../support/service-under-test.ts';
-import { AUDIENCE, bearer, claims, ISSUER, newUser, signHs256 } from '../support/tokens.ts';
+import { expectProblem } from '../../testkit/http-assertions.ts';
+import { dropDatabase } from '../../testkit/mysql.ts';
+import { type ServiceUnderTest, startTestService, testConfig } from '../../testkit/service-under-test.ts';
+import { AUDIENCE, bearer, claims, ISSUER, newUser, signHs256 } from '../../testkit/tokens.ts';
 
 let dir: string;
 let secret: Uint8Array;

@@ -2,10 +2,13 @@
 // and broker behind them. The API documents are checked in test/http/api-documents.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson } from '../support/http.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
-import { datingCompleted, SpringProducer } from '../support/spring-producer.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { readJson } from '../../testkit/http-assertions.ts';
+import { dropDatabase } from '../../testkit/mysql.ts';
+import { datingCompleted } from '../../testkit/participation-messages.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
+import { SpringProducer } from '../../testkit/spring-producer.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
 let sut: ServiceUnderTest;
 

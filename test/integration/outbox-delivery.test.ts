@@ -1,32 +1,22 @@
 // "No event is ever lost": an attendance accepted while the broker is down, or by a process that dies right
 // after the commit, still reaches Kafka once the broker and the service are back.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { freePort } from '../support/free-port.ts';
-import { readJson } from '../support/http.ts';
-import { type OwnBroker, startOwnBroker } from '../support/own-broker.ts';
-import {
-  dropDatabase,
-  isolatedServiceEnv,
-  type ServiceUnderTest,
-  startTestService,
-  testConfig,
-  uniqueSuffix,
-} from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { readJson } from '../../testkit/http-assertions.ts';
+import { dropDatabase } from '../../testkit/mysql.ts';
+import { type OwnBroker, startOwnBroker } from '../../testkit/own-broker.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService, testConfig } from '../../testkit/service-under-test.ts';
+import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
+const cleanup = cleanupRegistry();
 let own: OwnBroker;
-const databases: string[] = [];
 
 beforeAll(async () => {
   own = await startOwnBroker();
-});
-
-afterAll(async () => {
-  await own?.dispose();
-  for (const url of databases) await dropDatabase(url);
+  cleanup(() => own.dispose());
 });
 
 async function postAttendance(baseUrl: string, user: string) {
@@ -41,7 +31,7 @@ async function pendingOutboxRows(sut: { sql: ServiceUnderTest['sql'] }): Promise
 describe('outbox delivery', () => {
   it('accepts attendances while the broker is down and publishes them when it is back', async () => {
     const sut = await startTestService(testConfig({ KAFKA_BROKERS: own.bootstrap }));
-    databases.push(sut.config.databaseUrl);
+    cleanup(() => dropDatabase(sut.config.databaseUrl));
     try {
       await own.broker.stop();
       const user = `user_${uniqueSuffix()}`;
@@ -73,7 +63,7 @@ describe('outbox delivery', () => {
     try {
       await fresh.broker.stop();
       const sut = await startTestService(testConfig({ KAFKA_BROKERS: fresh.bootstrap }));
-      databases.push(sut.config.databaseUrl);
+      cleanup(() => dropDatabase(sut.config.databaseUrl));
       try {
         const user = `user_${uniqueSuffix()}`;
         const response = await postAttendance(sut.baseUrl, user);
@@ -97,37 +87,23 @@ describe('outbox delivery', () => {
   });
 
   it('publishes an event whose process was killed right after the commit, once a new process starts', async () => {
-    const env = { ...process.env, ...isolatedServiceEnv({ KAFKA_BROKERS: own.bootstrap, LOG_LEVEL: 'warn' }) };
-    const config = loadConfig(env);
-    databases.push(config.databaseUrl);
-    const startProcess = async (): Promise<{ child: ChildProcess; baseUrl: string }> => {
-      const port = await freePort();
-      const child = spawn(process.execPath, ['src/main.ts'], {
-        env: { ...env, PORT: String(port) },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      const baseUrl = `http://127.0.0.1:${port}`;
-      await expect
-        .poll(async () => (await fetch(`${baseUrl}/health/live`).catch(() => undefined))?.status, {
-          timeout: 30_000,
-          interval: 100,
-        })
-        .toBe(200);
-      return { child, baseUrl };
-    };
+    const environment = serviceEnvironment({ KAFKA_BROKERS: own.bootstrap });
+    const { config } = environment;
+    cleanup(() => dropDatabase(config.databaseUrl));
+    const service = await serviceProcess('outbox-delivery', environment);
+    cleanup(() => service.dispose());
 
     // The broker is down, so the relay cannot publish before the kill: the event exists only as a committed row.
-    const first = await startProcess();
+    await service.start();
     await own.broker.stop();
     const user = `user_${uniqueSuffix()}`;
-    const response = await postAttendance(first.baseUrl, user);
+    const response = await postAttendance(service.baseUrl, user);
     expect(response.status).toBe(201);
     const record = await readJson(response);
-    first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    await service.kill();
 
     await own.restart();
-    const second = await startProcess();
+    await service.start();
     const reader = await TopicReader.open([config.topics.attendanceRecorded], own.bootstrap);
     try {
       const [event] = await reader.waitForCount(1, 45_000);
@@ -135,8 +111,7 @@ describe('outbox delivery', () => {
       expect(event?.json).toEqual(record);
     } finally {
       await reader.close();
-      second.child.kill('SIGTERM');
-      await new Promise((resolve) => second.child.once('exit', resolve));
+      await service.terminate();
     }
   });
 });

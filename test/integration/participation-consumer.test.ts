@@ -1,17 +1,16 @@
 // The participation consumer on its own, with a store that takes its time: what must hold however long the
 // recording of a batch takes.
 
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createEventProducer, ensureTopics } from '../../src/adapters/kafka/kafka-clients.ts';
 import { ParticipationConsumer } from '../../src/adapters/kafka/participation-consumer.ts';
 import { createLogger } from '../../src/service.ts';
-import { testConfig } from '../support/service-under-test.ts';
-import { datingCompleted, SpringProducer, studyCompleted } from '../support/spring-producer.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { datingCompleted, studyCompleted } from '../../testkit/participation-messages.ts';
+import { testConfig } from '../../testkit/service-under-test.ts';
+import { SpringProducer } from '../../testkit/spring-producer.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanup = cleanupRegistry();
 
 describe('participation consumer', () => {
   it('keeps fetching while new messages arrive during the batches it records', async () => {
@@ -26,7 +25,7 @@ describe('participation consumer', () => {
       replicationFactor: 1,
     });
     const deadLetterProducer = createEventProducer({ brokers, clientId: 'consumer-test' });
-    cleanups.push(() => deadLetterProducer.close());
+    cleanup(() => deadLetterProducer.close());
     // By meeting: a redelivery (a rebalance at start, a retried send) may hand a message over twice.
     const recorded = new Set<string>();
     const consumer = new ParticipationConsumer({
@@ -47,9 +46,9 @@ describe('participation consumer', () => {
       },
     });
     consumer.start();
-    cleanups.push(() => consumer.stop());
+    cleanup(() => consumer.stop());
     const producer = new SpringProducer();
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
 
     const sent: string[] = [];
     for (let round = 0; round < 30; round++) {

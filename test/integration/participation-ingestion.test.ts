@@ -2,9 +2,10 @@
 // stored, and what the query service reads out.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase, type ServiceUnderTest, startTestService } from '../support/service-under-test.ts';
-import { datingCompleted, SpringProducer, studyCompleted } from '../support/spring-producer.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { datingCompleted, studyCompleted, TYPE_ID } from '../../testkit/participation-messages.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
+import { SpringProducer } from '../../testkit/spring-producer.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
 let sut: ServiceUnderTest;
 let producer: SpringProducer;
@@ -27,20 +28,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([datingOut?.close(), studyOut?.close(), deadLetters?.close()]);
   await producer?.close();
-  await sut?.stop();
-  if (sut) await dropDatabase(sut.config.databaseUrl);
+  await sut?.dispose();
 });
 
 const dating = (message: Record<string, unknown>, key?: string) => ({
   topic: sut.config.topics.datingParticipationCompleted,
   value: JSON.stringify(message),
-  typeId: 'com.grewmeet.dating.event.DatingParticipationReceived',
+  typeId: TYPE_ID.dating,
   ...(key === undefined ? {} : { key }),
 });
 const study = (message: Record<string, unknown>, key?: string) => ({
   topic: sut.config.topics.studyParticipationCompleted,
   value: JSON.stringify(message),
-  typeId: 'com.grewmeet.study.event.StudyParticipationReceived',
+  typeId: TYPE_ID.study,
   ...(key === undefined ? {} : { key }),
 });
 

@@ -1,15 +1,16 @@
 // Ingestion when things break: the database goes away mid-stream, and several instances share the work.
 
-import { afterAll, describe, expect, it } from 'vitest';
-import { startOwnDatabaseServer } from '../support/own-database-server.ts';
-import { dropDatabase, startTestService, testConfig, uniqueSuffix } from '../support/service-under-test.ts';
-import { datingCompleted, SpringProducer, studyCompleted } from '../support/spring-producer.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { describe, expect, it } from 'vitest';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase } from '../../testkit/mysql.ts';
+import { startOwnDatabaseServer } from '../../testkit/own-database-server.ts';
+import { datingCompleted, studyCompleted } from '../../testkit/participation-messages.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { startTestService, testConfig } from '../../testkit/service-under-test.ts';
+import { SpringProducer } from '../../testkit/spring-producer.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanup = cleanupRegistry();
 
 /** `count` distinct participations, each sent once, plus every tenth sent a second time. */
 function participationsWithRepeats(count: number, topics: { dating: string; study: string }) {
@@ -32,14 +33,14 @@ async function counts(sql: { query(q: string): Promise<[unknown, unknown]> }) {
 describe('participation ingestion under failure', () => {
   it('loses and doubles nothing when the database stops for a few seconds mid-stream', async () => {
     const db = await startOwnDatabaseServer();
-    cleanups.push(() => db.dispose());
+    cleanup(() => db.dispose());
     const config = testConfig({ DATABASE_URL: `${db.serverUrl}/rc_outage_${uniqueSuffix()}` });
     const sut = await startTestService(config);
-    cleanups.push(() => sut.stop());
+    cleanup(() => sut.stop());
     const producer = new SpringProducer();
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     const out = await TopicReader.open([config.topics.datingParticipationRecorded, config.topics.studyParticipationRecorded]);
-    cleanups.push(() => out.close());
+    cleanup(() => out.close());
 
     const topics = { dating: config.topics.datingParticipationCompleted, study: config.topics.studyParticipationCompleted };
     const first = participationsWithRepeats(200, topics);
@@ -52,9 +53,8 @@ describe('participation ingestion under failure', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await db.start();
 
-    const { createConnection } = await import('mysql2/promise');
-    const fresh = await createConnection(`${config.databaseUrl}`);
-    cleanups.push(() => fresh.end());
+    const fresh = await connectToDatabase(config.databaseUrl);
+    cleanup(() => fresh.end());
     await expect.poll(() => counts(fresh), { timeout: 45_000, interval: 250 }).toBe(400);
     const distinctEvents = async () => new Set(out.messages.map((m) => m.headers['event-id'])).size;
     await expect.poll(distinctEvents, { timeout: 45_000, interval: 250 }).toBe(400);
@@ -65,14 +65,11 @@ describe('participation ingestion under failure', () => {
   it('shares partitions between two instances in one group and still stores each participation once', async () => {
     const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '6' });
     const a = await startTestService(config);
-    cleanups.push(async () => {
-      await a.stop();
-      await dropDatabase(config.databaseUrl);
-    });
+    cleanup(() => a.dispose());
     const b = await startTestService({ ...config });
-    cleanups.push(() => b.stop());
+    cleanup(() => b.stop());
     const producer = new SpringProducer();
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
 
     const assigned = (s: typeof a) => s.service.consumer?.kafkaConsumer.assignments?.flatMap((x) => x.partitions).length ?? 0;
     // Polled as a whole: mid-rebalance one member may still report its old assignment beside the other's new one.

@@ -7,8 +7,9 @@ import { openDatabase } from '../../src/adapters/mysql/database.ts';
 import { MysqlRepublishStore } from '../../src/adapters/mysql/republish-store.ts';
 import { republish } from '../../src/app/republish.ts';
 import { attendance } from '../../src/record-kinds/attendance.ts';
-import { dropDatabase, type ServiceUnderTest, startTestService, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type ServiceUnderTest, startTestService } from '../../testkit/service-under-test.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
 const run = promisify(execFile);
 let sut: ServiceUnderTest;
@@ -26,8 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reader?.close();
-  await sut?.stop();
-  if (sut) await dropDatabase(sut.config.databaseUrl);
+  await sut?.dispose();
 });
 
 function cli(args: string[]) {

@@ -1,55 +1,35 @@
 // SIGTERM/SIGINT: the process finishes what it holds and exits 0; a second signal exits at once.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { freePort } from '../support/free-port.ts';
-import { type OwnBroker, startOwnBroker } from '../support/own-broker.ts';
-import { dropDatabase, isolatedServiceEnv, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { dropDatabase } from '../../testkit/mysql.ts';
+import { type OwnBroker, startOwnBroker } from '../../testkit/own-broker.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 
+const cleanup = cleanupRegistry();
 let own: OwnBroker;
-const databases: string[] = [];
 
 beforeAll(async () => {
   own = await startOwnBroker();
-});
-
-afterAll(async () => {
-  await own?.dispose();
-  for (const url of databases) await dropDatabase(url);
+  cleanup(() => own.dispose());
 });
 
 async function startProcess(extraEnv: Record<string, string> = {}) {
-  const env = isolatedServiceEnv({ KAFKA_BROKERS: own.bootstrap, LOG_LEVEL: 'info', ...extraEnv });
-  const config = loadConfig(env);
-  databases.push(config.databaseUrl);
-  const port = await freePort();
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, at: performance.now() })),
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await expect
-    .poll(async () => (await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.status, { timeout: 30_000, interval: 100 })
-    .toBe(200);
-  return { child, baseUrl, exited, config, log: () => output };
+  const environment = serviceEnvironment({ KAFKA_BROKERS: own.bootstrap, LOG_LEVEL: 'info', ...extraEnv });
+  cleanup(() => dropDatabase(environment.config.databaseUrl));
+  const service = await serviceProcess('shutdown', environment);
+  cleanup(() => service.dispose());
+  service.spawn();
+  await service.waitUntil('ready');
+  return { service, config: environment.config, exited: service.exited() };
 }
 
 describe('graceful shutdown', () => {
   it('publishes what it accepted and exits 0 on SIGTERM', async () => {
-    const service = await startProcess();
-    const reader = await TopicReader.open([service.config.topics.attendanceRecorded], own.bootstrap);
+    const { service, config, exited } = await startProcess();
+    const reader = await TopicReader.open([config.topics.attendanceRecorded], own.bootstrap);
     try {
       const users = Array.from({ length: 20 }, () => `user_${uniqueSuffix()}`);
       const statuses = await Promise.all(
@@ -59,8 +39,8 @@ describe('graceful shutdown', () => {
         ),
       );
       expect(statuses.every((s) => s === 201)).toBe(true);
-      service.child.kill('SIGTERM');
-      const { code } = await service.exited;
+      service.signal('SIGTERM');
+      const { code } = await exited;
       expect(code, service.log()).toBe(0);
       expect(service.log()).toContain('"msg":"stopped"');
       await reader.waitFor((m) => users.every((u) => m.some((e) => e.key === u)));
@@ -70,7 +50,7 @@ describe('graceful shutdown', () => {
   });
 
   it('exits at once on a second signal while the first shutdown is still waiting', async () => {
-    const service = await startProcess({ SHUTDOWN_TIMEOUT_MS: '60000' });
+    const { service, exited } = await startProcess({ SHUTDOWN_TIMEOUT_MS: '60000' });
     // The broker goes away with an event still to publish: the first shutdown keeps trying to flush it.
     await own.broker.stop();
     try {
@@ -82,12 +62,12 @@ describe('graceful shutdown', () => {
           })
         ).status,
       ).toBe(201);
-      service.child.kill('SIGTERM');
+      service.signal('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(service.child.exitCode).toBeNull();
+      expect(service.exitCode).toBeNull();
       const secondAt = performance.now();
-      service.child.kill('SIGINT');
-      const { code, at } = await service.exited;
+      service.signal('SIGINT');
+      const { code, at } = await exited;
       expect(code).toBe(1);
       expect(at - secondAt).toBeLessThan(5000);
       expect(service.log()).toContain('second signal');

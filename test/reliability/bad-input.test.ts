@@ -4,21 +4,25 @@
 // topic byte for byte, nothing of them is stored, and a valid event sent after them is still recorded.
 
 import { randomBytes } from 'node:crypto';
-import { Consumer, type MessagesStream, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import fc from 'fast-check';
 import { beforeAll, describe, inject, it } from 'vitest';
 import { deadLetterTopicOf } from '../../src/record-kinds/registry.ts';
-import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { SpringProducer } from '../support/spring-producer.ts';
-import { TopicReader } from '../support/topic-reader.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase } from '../../testkit/mysql.ts';
+import { type Kind, participationCompleted, studyCompleted } from '../../testkit/participation-messages.ts';
+import { eventually } from '../../testkit/polling.ts';
+import type { ServiceEnvironment } from '../../testkit/service-environment.ts';
+import type { ServiceProcess } from '../../testkit/service-process.ts';
+import { SpringProducer } from '../../testkit/spring-producer.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 import type { Settled } from './support/attendance-traffic.ts';
-import { type PoisonMessage, poisonMessage, validEvent } from './support/fuzz-messages.ts';
+import { type PoisonMessage, poisonMessage } from './support/fuzz-messages.ts';
 import { describeRequest, type FuzzRequest, fuzzRequest, requestBytes } from './support/fuzz-requests.ts';
-import { openDatabase, storeCounts } from './support/ledger.ts';
-import { type Kind, type Participation, participationKey } from './support/participation-feed.ts';
+import { storeCounts } from './support/ledger.ts';
+import { type Participation, participationKey } from './support/participation-feed.ts';
 import { type RawOutcome, rawExchange } from './support/raw-http.ts';
-import { cleanupRegistry, concludeScenario, readAllPublished } from './support/scenario.ts';
-import { eventually, type ServiceEnvironment, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
+import { concludeScenario, readAllPublished, startScenarioService } from './support/scenario.ts';
 
 const cleanup = cleanupRegistry();
 
@@ -37,11 +41,7 @@ const created = new Map<string, Settled>();
 const sentinels = new Map<string, Participation>();
 
 beforeAll(async () => {
-  environment = serviceEnvironment();
-  cleanup(() => dropDatabase(environment.config.databaseUrl));
-  service = await ServiceProcess.create('bad-input', environment);
-  cleanup(() => service.dispose());
-  await service.start();
+  ({ service, ...environment } = await startScenarioService('bad-input', cleanup));
 });
 
 /** What is wrong with the answer to `request`, if anything. */
@@ -94,7 +94,7 @@ describe('bad input', () => {
       { numRuns: HTTP_RUNS },
     );
 
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     const reader = await TopicReader.open([config.topics.attendanceRecorded]);
     cleanup(() => reader.close());
@@ -139,7 +139,7 @@ describe('bad input', () => {
       deadLetterTopicOf(inputTopic.study),
     ]);
     cleanup(() => deadLetters.close());
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     const rowsBefore = (await storeCounts(sql)).rows;
 
@@ -156,7 +156,7 @@ describe('bad input', () => {
     const sendSentinels = async (after: { kind: Kind; partition: number }[]) => {
       const targets = new Map(after.map((a) => [`${a.kind}:${a.partition}`, a]));
       for (const { kind, partition } of targets.values()) {
-        const event = validEvent(kind);
+        const event = participationCompleted(kind);
         const value = JSON.stringify(event);
         const participation = { kind, meetingId: String(event.meetingId), userId: String(event.userId), value };
         sentinels.set(participationKey(participation), participation);
@@ -243,14 +243,14 @@ describe('bad input', () => {
     const { topics } = config;
     const producer = new SpringProducer(inject('kafkaBootstrap'));
     cleanup(() => producer.close());
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     // 255 characters of 3 UTF-8 bytes each, twice per event: about 1.8 kB per published event, and a
     // consumer batch of 2,000 of them is several MB, more than one Kafka request may carry.
     const longest = '가'.repeat(255);
     const burst = new Map<string, Participation>();
     const messages = Array.from({ length: 3_000 }, () => {
-      const event: Record<string, unknown> = { ...validEvent('study'), studyGroupName: longest, meetingName: longest };
+      const event = studyCompleted({ studyGroupName: longest, meetingName: longest });
       const value = JSON.stringify(event);
       const participation = { kind: 'study' as const, meetingId: String(event.meetingId), userId: String(event.userId), value };
       burst.set(participationKey(participation), participation);
@@ -275,56 +275,51 @@ interface DeadLetter {
   valueDropped: string | undefined;
 }
 
-/** Reads dead-letter topics as bytes, indexed by the original topic, partition and offset they name. */
+/** Dead letters read as bytes, indexed by the original topic, partition and offset they name. */
 class DeadLetterReader {
-  readonly letters: DeadLetter[] = [];
+  readonly #reader: TopicReader;
+  readonly #letters: DeadLetter[] = [];
   readonly #byOrigin = new Map<string, DeadLetter>();
-  readonly #consumer: Consumer;
-  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
 
-  private constructor(consumer: Consumer) {
-    this.#consumer = consumer;
+  private constructor(reader: TopicReader) {
+    this.#reader = reader;
   }
 
   static async open(bootstrap: string, topics: string[]): Promise<DeadLetterReader> {
-    const consumer = new Consumer({
-      groupId: `dlq-reader-${uniqueSuffix()}`,
-      clientId: 'dlq-reader',
-      bootstrapBrokers: [bootstrap],
-      maxWaitTime: 200,
-      retries: 100,
-      retryDelay: 500,
-    });
-    const reader = new DeadLetterReader(consumer);
-    const stream = await consumer.consume({ topics, mode: MessagesStreamModes.EARLIEST, autocommit: false });
-    reader.#stream = stream;
-    stream.on('data', (message) => {
-      const headers = new Map<string, string>();
-      for (const [k, v] of message.headers) headers.set(k.toString(), v.toString());
-      const letter = {
-        value: message.value ?? Buffer.alloc(0),
-        reason: headers.get('dlq-reason') ?? '?',
-        valueDropped: headers.get('dlq-value-dropped'),
-      };
-      reader.letters.push(letter);
-      reader.#byOrigin.set(
-        `${headers.get('dlq-original-topic')}:${headers.get('dlq-original-partition')}:${headers.get('dlq-original-offset')}`,
-        letter,
-      );
-    });
-    return reader;
+    return new DeadLetterReader(await TopicReader.open(topics, bootstrap));
+  }
+
+  get letters(): DeadLetter[] {
+    this.#index();
+    return this.#letters;
   }
 
   has(topic: string, partition: number, offset: bigint): boolean {
-    return this.#byOrigin.has(`${topic}:${partition}:${offset}`);
+    return this.get(topic, partition, offset) !== undefined;
   }
 
   get(topic: string, partition: number, offset: bigint): DeadLetter | undefined {
+    this.#index();
     return this.#byOrigin.get(`${topic}:${partition}:${offset}`);
   }
 
-  async close(): Promise<void> {
-    await this.#stream?.close().catch(() => undefined);
-    await new Promise<void>((resolve) => this.#consumer.close(true, () => resolve()));
+  close(): Promise<void> {
+    return this.#reader.close();
+  }
+
+  /** Takes in the letters read since the last call. */
+  #index(): void {
+    for (const { bytes, headers } of this.#reader.messages.slice(this.#letters.length)) {
+      const letter = {
+        value: bytes ?? Buffer.alloc(0),
+        reason: headers['dlq-reason'] ?? '?',
+        valueDropped: headers['dlq-value-dropped'],
+      };
+      this.#letters.push(letter);
+      this.#byOrigin.set(
+        `${headers['dlq-original-topic']}:${headers['dlq-original-partition']}:${headers['dlq-original-offset']}`,
+        letter,
+      );
+    }
   }
 }

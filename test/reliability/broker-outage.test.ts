@@ -3,15 +3,14 @@
 // participation consumer picks up where it left off.
 
 import { describe, it } from 'vitest';
-import { type OwnBroker, startOwnBroker } from '../support/own-broker.ts';
-import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { TopicReader } from '../support/topic-reader.ts';
-import { AttendanceTraffic } from './support/attendance-traffic.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase } from '../../testkit/mysql.ts';
+import { type OwnBroker, startOwnBroker } from '../../testkit/own-broker.ts';
+import { eventually } from '../../testkit/polling.ts';
+import { TopicReader } from '../../testkit/topic-reader.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
-import { openDatabase, storeCounts } from './support/ledger.ts';
-import { ParticipationFeed } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario } from './support/scenario.ts';
-import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
+import { storeCounts } from './support/ledger.ts';
+import { checkInTraffic, concludeScenario, feedInto, startScenarioService } from './support/scenario.ts';
 
 const cleanup = cleanupRegistry();
 
@@ -21,31 +20,13 @@ describe('broker outage', () => {
   it('keeps accepting check-ins while the broker is down and publishes every event when it is back', async () => {
     const own: OwnBroker = await startOwnBroker();
     cleanup(() => own.dispose());
-    const environment = serviceEnvironment({ KAFKA_BROKERS: own.bootstrap });
-    const { config } = environment;
+    const { config, service } = await startScenarioService('broker-outage', cleanup, { KAFKA_BROKERS: own.bootstrap });
     const { topics } = config;
-    cleanup(() => dropDatabase(config.databaseUrl));
-    const service = await ServiceProcess.create('broker-outage', environment);
-    cleanup(() => service.dispose());
-    await service.start();
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
-    const feedOptions = {
-      bootstrap: own.bootstrap,
-      topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },
-      partitions: config.kafkaTopicPartitions,
-    };
-    const feed = new ParticipationFeed(feedOptions);
-    cleanup(() => feed.close());
+    const feed = feedInto(config, cleanup, own.bootstrap);
 
-    const traffic = new AttendanceTraffic({
-      target: () => service.baseUrl,
-      concurrency: 4,
-      pauseMs: 20,
-      maxUsers: 20_000,
-      prefix: `bo_${uniqueSuffix()}_`,
-      attendanceTime: '2025-01-03T10:00:00',
-    }).start();
+    const traffic = checkInTraffic('bo', () => service.baseUrl, { concurrency: 4, pauseMs: 20, maxUsers: 20_000 });
     await feed.send({ count: 2_000, duplicateEvery: 10, perSecond: 1_000 });
     await eventually(async () => (await storeCounts(sql)).rows >= 2_000 + 300 && (await storeCounts(sql)).outbox < 100, 60_000);
 
@@ -63,8 +44,7 @@ describe('broker outage', () => {
     await own.restart();
 
     // The consumer must come back too: participations sent after the outage are recorded.
-    const feedAfter = new ParticipationFeed(feedOptions);
-    cleanup(() => feedAfter.close());
+    const feedAfter = feedInto(config, cleanup, own.bootstrap);
     await feedAfter.send({ count: 2_000, duplicateEvery: 10, perSecond: 1_000 });
     for (const [key, value] of feedAfter.unique) feed.unique.set(key, value);
     feed.duplicatesSent += feedAfter.duplicatesSent;

@@ -4,13 +4,14 @@
 // back everything is stored once and published, without a restart of the service.
 
 import { describe, inject, it } from 'vitest';
-import { startOwnDatabaseServer } from '../support/own-database-server.ts';
-import { uniqueSuffix } from '../support/service-under-test.ts';
-import { AttendanceTraffic } from './support/attendance-traffic.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase } from '../../testkit/mysql.ts';
+import { startOwnDatabaseServer } from '../../testkit/own-database-server.ts';
+import { eventually } from '../../testkit/polling.ts';
+import { uniqueSuffix } from '../../testkit/service-environment.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
-import { openDatabase, storeCounts } from './support/ledger.ts';
-import { cleanupRegistry, concludeScenario, feedInto, readAllPublished } from './support/scenario.ts';
-import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
+import { storeCounts } from './support/ledger.ts';
+import { checkInTraffic, concludeScenario, feedInto, readAllPublished, startScenarioService } from './support/scenario.ts';
 
 const cleanup = cleanupRegistry();
 
@@ -22,30 +23,21 @@ describe('database outage', () => {
   it('answers 503 fast, commits nothing it has not stored, and recovers by itself', async () => {
     const db = await startOwnDatabaseServer();
     cleanup(() => db.dispose());
-    const environment = serviceEnvironment({ DATABASE_URL: `${db.serverUrl}/rc_rel_outage_${uniqueSuffix()}` });
-    const { config } = environment;
+    const { config, service } = await startScenarioService('database-outage', cleanup, {
+      DATABASE_URL: `${db.serverUrl}/rc_rel_outage_${uniqueSuffix()}`,
+    });
     const { topics } = config;
     const bootstrap = inject('kafkaBootstrap');
     const inputTopics = [topics.datingParticipationCompleted, topics.studyParticipationCompleted];
-    const service = await ServiceProcess.create('database-outage', environment);
-    cleanup(() => service.dispose());
-    await service.start();
     const reader = await readAllPublished(config, cleanup);
     const feed = feedInto(config, cleanup, bootstrap);
-    const traffic = new AttendanceTraffic({
-      target: () => service.baseUrl,
-      concurrency: 4,
-      pauseMs: 20,
-      maxUsers: 20_000,
-      prefix: `do_${uniqueSuffix()}_`,
-      attendanceTime: '2025-01-03T10:00:00',
-    }).start();
+    const traffic = checkInTraffic('do', () => service.baseUrl, { concurrency: 4, pauseMs: 20, maxUsers: 20_000 });
 
     const problems: string[] = [];
     const notes: string[] = [];
     /** Load, then the database goes away for OUTAGE_MS while check-ins and participations keep coming. */
     const outage = async (kind: 'stopped' | 'frozen') => {
-      const sql = await openDatabase(config.databaseUrl);
+      const sql = await connectToDatabase(config.databaseUrl);
       const rowsBefore = (await storeCounts(sql)).rows;
       await feed.send({ count: 2_000, duplicateEvery: 10, perSecond: 1_000 });
       await eventually(async () => (await storeCounts(sql)).rows >= rowsBefore + 2_000 + 200, 60_000);
@@ -96,7 +88,7 @@ describe('database outage', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await traffic.stop();
 
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     await concludeScenario({
       scenario: '4 database outage',

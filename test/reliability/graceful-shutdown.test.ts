@@ -4,13 +4,13 @@
 
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, inject, it } from 'vitest';
-import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { AttendanceTraffic } from './support/attendance-traffic.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase } from '../../testkit/mysql.ts';
+import { eventually } from '../../testkit/polling.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
-import { openDatabase, storeCounts } from './support/ledger.ts';
+import { storeCounts } from './support/ledger.ts';
 import { participationKey } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario, feedInto, readAllPublished } from './support/scenario.ts';
-import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
+import { checkInTraffic, concludeScenario, feedInto, readAllPublished, startScenarioService } from './support/scenario.ts';
 
 const cleanup = cleanupRegistry();
 
@@ -18,27 +18,18 @@ const SHUTDOWN_DEADLINE_MS = 15_000;
 
 describe('graceful shutdown', () => {
   it('answers what is in flight, commits the batch in hand, flushes the outbox and exits 0 on SIGTERM', async () => {
-    const environment = serviceEnvironment({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_DEADLINE_MS) });
-    const { config } = environment;
+    const { config, service } = await startScenarioService('graceful-shutdown', cleanup, {
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_DEADLINE_MS),
+    });
     const { topics } = config;
     const bootstrap = inject('kafkaBootstrap');
     const inputTopics = [topics.datingParticipationCompleted, topics.studyParticipationCompleted];
-    cleanup(() => dropDatabase(config.databaseUrl));
-    const service = await ServiceProcess.create('graceful-shutdown', environment);
-    cleanup(() => service.dispose());
-    await service.start();
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     const reader = await readAllPublished(config, cleanup);
     const feed = feedInto(config, cleanup, bootstrap);
 
-    const traffic = new AttendanceTraffic({
-      target: () => service.baseUrl,
-      concurrency: 8,
-      maxUsers: 20_000,
-      prefix: `gs_${uniqueSuffix()}_`,
-      attendanceTime: '2025-01-03T10:00:00',
-    }).start();
+    const traffic = checkInTraffic('gs', () => service.baseUrl, { concurrency: 8, maxUsers: 20_000 });
     // No redeliveries here: each stored participation then maps to exactly one input offset.
     const feedDone = feed.send({ count: 10_000, perSecond: 1_000, chunk: 50 });
     await eventually(async () => (await storeCounts(sql)).rows >= 2_000 && traffic.stats.created >= 300, 60_000);

@@ -3,13 +3,10 @@
 // and its event reaches Kafka.
 
 import { describe, inject, it } from 'vitest';
-import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { AttendanceTraffic } from './support/attendance-traffic.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase } from '../../testkit/mysql.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
-import { openDatabase } from './support/ledger.ts';
-import { ParticipationFeed } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario, readAllPublished } from './support/scenario.ts';
-import { ServiceProcess, serviceEnvironment } from './support/service-process.ts';
+import { checkInTraffic, concludeScenario, feedInto, readAllPublished, startScenarioService } from './support/scenario.ts';
 
 const cleanup = cleanupRegistry();
 
@@ -18,31 +15,14 @@ const KILLS = 4;
 
 describe('kill -9 under load', () => {
   it('stores every record once and publishes every event although the process is killed again and again', async () => {
-    const environment = serviceEnvironment();
-    const { config } = environment;
-    cleanup(() => dropDatabase(config.databaseUrl));
-    const service = await ServiceProcess.create('kill-9', environment);
-    cleanup(() => service.dispose());
-    await service.start();
-    const sql = await openDatabase(config.databaseUrl);
+    const { config, service } = await startScenarioService('kill-9', cleanup);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     const { topics } = config;
     const reader = await readAllPublished(config, cleanup);
-    const feed = new ParticipationFeed({
-      bootstrap: inject('kafkaBootstrap'),
-      topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },
-      partitions: config.kafkaTopicPartitions,
-    });
-    cleanup(() => feed.close());
+    const feed = feedInto(config, cleanup, inject('kafkaBootstrap'));
 
-    const traffic = new AttendanceTraffic({
-      target: () => service.baseUrl,
-      concurrency: 4,
-      pauseMs: 40,
-      maxUsers: 4_000,
-      prefix: `k9_${uniqueSuffix()}_`,
-      attendanceTime: '2025-01-03T10:00:00',
-    }).start();
+    const traffic = checkInTraffic('k9', () => service.baseUrl, { concurrency: 4, pauseMs: 40, maxUsers: 4_000 });
     const feedDone = feed.send({ count: PARTICIPATIONS, duplicateEvery: 10, perSecond: 500, chunk: 100 });
 
     // The feed lasts about 45 s; the kills come 2-7 s after each start, so all of them fall within it.

@@ -2,13 +2,13 @@
 // joins later. Partitions move between them, and still every record is stored once and published.
 
 import { describe, inject, it } from 'vitest';
-import { dropDatabase, uniqueSuffix } from '../support/service-under-test.ts';
-import { AttendanceTraffic } from './support/attendance-traffic.ts';
+import { cleanupRegistry } from '../../testkit/cleanup.ts';
+import { connectToDatabase, dropDatabase } from '../../testkit/mysql.ts';
+import { eventually } from '../../testkit/polling.ts';
+import type { ServiceProcess } from '../../testkit/service-process.ts';
+import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
 import { describeProgress, groupMembers, groupProgress } from './support/group-offsets.ts';
-import { openDatabase } from './support/ledger.ts';
-import { ParticipationFeed } from './support/participation-feed.ts';
-import { cleanupRegistry, concludeScenario, readAllPublished } from './support/scenario.ts';
-import { eventually, ServiceProcess, serviceEnvironment } from './support/service-process.ts';
+import { checkInTraffic, concludeScenario, feedInto, readAllPublished } from './support/scenario.ts';
 
 const cleanup = cleanupRegistry();
 
@@ -32,7 +32,7 @@ describe('scale-out', () => {
     cleanup(() => dropDatabase(config.databaseUrl));
     const instances: ServiceProcess[] = [];
     const launch = async (name: string) => {
-      const instance = await ServiceProcess.create(name, environment);
+      const instance = await serviceProcess(name, environment);
       cleanup(() => instance.dispose());
       await instance.start();
       instances.push(instance);
@@ -53,27 +53,19 @@ describe('scale-out', () => {
     if (!(await eventually(() => spread(3), 60_000, 500)))
       problems.push(`three instances never shared the partitions: ${JSON.stringify(await members())}`);
 
-    const sql = await openDatabase(config.databaseUrl);
+    const sql = await connectToDatabase(config.databaseUrl);
     cleanup(() => sql.end());
     const reader = await readAllPublished(config, cleanup);
-    const feed = new ParticipationFeed({
-      bootstrap,
-      topics: { dating: topics.datingParticipationCompleted, study: topics.studyParticipationCompleted },
-      partitions: PARTITIONS,
-    });
-    cleanup(() => feed.close());
+    const feed = feedInto(config, cleanup, bootstrap);
     let turn = 0;
-    const traffic = new AttendanceTraffic({
-      target: () => {
+    const traffic = checkInTraffic(
+      'so',
+      () => {
         const live = instances.filter((i) => i.running);
         return (live[turn++ % live.length] ?? instances[0])?.baseUrl as string;
       },
-      concurrency: 3,
-      pauseMs: 30,
-      maxUsers: 3_000,
-      prefix: `so_${uniqueSuffix()}_`,
-      attendanceTime: '2025-01-03T10:00:00',
-    }).start();
+      { concurrency: 3, pauseMs: 30, maxUsers: 3_000 },
+    );
     const feedDone = feed.send({ count: 12_000, duplicateEvery: 10, perSecond: 400, chunk: 100 });
 
     await eventually(() => feed.sent > 3_000, 60_000);

@@ -3,9 +3,8 @@
 // (missing, mistyped, a malformed UUID or date-time, a name too long for its column). None may be stored;
 // every one belongs on the dead-letter topic.
 
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { Kind } from './participation-feed.ts';
+import { type Kind, participationCompleted } from '../../../testkit/participation-messages.ts';
 
 export interface PoisonMessage {
   kind: Kind;
@@ -14,26 +13,6 @@ export interface PoisonMessage {
   value: Buffer | undefined;
   headers: [Buffer, Buffer][];
   why: string;
-}
-
-export function validEvent(kind: Kind): Record<string, unknown> {
-  return kind === 'dating'
-    ? {
-        studyGroupId: randomUUID(),
-        userId: randomUUID(),
-        meetingId: randomUUID(),
-        studyMeetingEventName: '토요일 커피 모임',
-        when: '2025-05-01T19:30:00',
-        createdAt: '2025-04-20T10:11:12.123456789',
-      }
-    : {
-        studyGroupId: randomUUID(),
-        userId: randomUUID(),
-        meetingId: randomUUID(),
-        studyGroupName: '알고리즘 스터디',
-        meetingName: '3주차',
-        completedAt: '2025-05-02T21:00:00.5',
-      };
 }
 
 const FIELDS: Record<Kind, { uuids: string[]; names: string[]; times: string[] }> = {
@@ -79,7 +58,7 @@ const brokenEvent = kind.chain((k) => {
       .map(([field, length]) => ({ field, value: '가'.repeat(length), why: `${field} longer than 255` })),
   );
   return mutation.map(({ field, value, why }) => {
-    const event = validEvent(k);
+    const event = participationCompleted(k);
     if (value === undefined) delete event[field];
     else event[field] = value;
     return { kind: k, value: Buffer.from(JSON.stringify(event)), why };

@@ -2,16 +2,13 @@
 // holds, and which events came out on Kafka. "Exactly once in the store, at least once on Kafka" becomes
 // figures, and anything off becomes a problem named in the failure.
 
-import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { eventIdOf } from '../../../src/domain/events.ts';
-import type { ReadMessage } from '../../support/topic-reader.ts';
+import { eventually } from '../../../testkit/polling.ts';
+import type { ReadMessage } from '../../../testkit/topic-reader.ts';
 import type { Settled } from './attendance-traffic.ts';
 import type { Figures } from './figures.ts';
 import { type Participation, participationKey } from './participation-feed.ts';
-
-export async function openDatabase(databaseUrl: string): Promise<Connection> {
-  return createConnection({ uri: databaseUrl, dateStrings: true, supportBigNumbers: true, bigNumberStrings: false });
-}
 
 export interface Expected {
   participations: ReadonlyMap<string, Participation>;
@@ -131,12 +128,13 @@ export async function settled(
   published: readonly ReadMessage[],
   timeoutMs: number,
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const counts = await storeCounts(sql).catch(() => undefined);
-    const distinct = new Set(published.map((m) => m.headers['event-id'])).size;
-    if (counts !== undefined && counts.rows >= rows && counts.outbox === 0 && distinct >= counts.rows) return true;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return false;
+  return eventually(
+    async () => {
+      const counts = await storeCounts(sql).catch(() => undefined);
+      const distinct = new Set(published.map((m) => m.headers['event-id'])).size;
+      return counts !== undefined && counts.rows >= rows && counts.outbox === 0 && distinct >= counts.rows;
+    },
+    timeoutMs,
+    500,
+  );
 }

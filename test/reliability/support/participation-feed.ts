@@ -2,10 +2,8 @@
 // Jackson's style, with a share of redeliveries (the same message again, as an at-least-once producer sends
 // it), paced at a chosen rate, each message's partition and offset noted for offset checks.
 
-import { randomUUID } from 'node:crypto';
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
-
-export type Kind = 'dating' | 'study';
+import { datingCompleted, type Kind, studyCompleted, TYPE_ID } from '../../../testkit/participation-messages.ts';
 
 export interface Participation {
   kind: Kind;
@@ -24,28 +22,13 @@ export interface Placement {
 export const participationKey = (p: { kind: Kind; meetingId: string; userId: string }) => `${p.kind}/${p.meetingId}/${p.userId}`;
 
 function participation(kind: Kind, n: number): Participation {
-  const meetingId = randomUUID();
-  const userId = randomUUID();
+  // Jackson writes as many fraction digits as the value needs: none, or up to nine.
   const fraction = n % 3 === 0 ? '' : `.${String(n % 1_000_000_000).padStart(9, '0')}`;
   const message =
     kind === 'dating'
-      ? {
-          studyGroupId: randomUUID(),
-          userId,
-          meetingId,
-          studyMeetingEventName: `토요일 커피 모임 ☕ #${n}`,
-          when: '2025-05-01T19:30:00',
-          createdAt: `2025-04-20T10:11:12${fraction}`,
-        }
-      : {
-          studyGroupId: randomUUID(),
-          userId,
-          meetingId,
-          studyGroupName: `알고리즘 스터디 🧠 #${n}`,
-          meetingName: '3주차',
-          completedAt: `2025-05-02T21:00:00${fraction}`,
-        };
-  return { kind, meetingId, userId, value: JSON.stringify(message) };
+      ? datingCompleted({ studyMeetingEventName: `토요일 커피 모임 ☕ #${n}`, createdAt: `2025-04-20T10:11:12${fraction}` })
+      : studyCompleted({ studyGroupName: `알고리즘 스터디 🧠 #${n}`, completedAt: `2025-05-02T21:00:00${fraction}` });
+  return { kind, meetingId: String(message.meetingId), userId: String(message.userId), value: JSON.stringify(message) };
 }
 
 export class ParticipationFeed {
@@ -116,12 +99,7 @@ export class ParticipationFeed {
       // Any partition: a redelivery may well reach another consumer than the original did.
       partition: Math.floor(Math.random() * this.#partitions),
       value: p.value,
-      headers: {
-        __TypeId__:
-          p.kind === 'dating'
-            ? 'com.grewmeet.dating.DatingParticipationReceived'
-            : 'com.grewmeet.study.StudyParticipationReceived',
-      },
+      headers: { __TypeId__: TYPE_ID[p.kind] },
     }));
     const result = await this.#producer.send({ messages });
     // Per partition, a request's messages get consecutive offsets from the base offset the broker answers.

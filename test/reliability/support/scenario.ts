@@ -1,33 +1,34 @@
-// What every scenario does around its faults: tidy up whatever it started, and at the end wait for the system
-// to settle, audit it, print the line of figures and fail on any broken promise.
+// What every scenario does around its faults: read what is published and feed participations in (both closed
+// with the file), and at the end wait for the system to settle, audit it, print the line of figures and fail
+// on any broken promise.
 
 import type { Connection } from 'mysql2/promise';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { Config } from '../../../src/config.ts';
-import { TopicReader } from '../../support/topic-reader.ts';
-import type { AttendanceStats, AttendanceTraffic } from './attendance-traffic.ts';
+import type { Cleanup } from '../../../testkit/cleanup.ts';
+import { dropDatabase } from '../../../testkit/mysql.ts';
+import { type ServiceEnvironment, uniqueSuffix } from '../../../testkit/service-environment.ts';
+import type { ServiceProcess } from '../../../testkit/service-process.ts';
+import { serviceEnvironment, serviceProcess } from '../../../testkit/test-environment.ts';
+import { TopicReader } from '../../../testkit/topic-reader.ts';
+import { type AttendanceStats, AttendanceTraffic, type AttendanceTrafficOptions } from './attendance-traffic.ts';
 import { type Figures, reportFigures } from './figures.ts';
 import { audit, type Expected, settled } from './ledger.ts';
 import { ParticipationFeed } from './participation-feed.ts';
 
-/** Registers clean-ups that run after the file, last registered first, each even when an earlier one failed. */
-export function cleanupRegistry(): (cleanup: () => Promise<unknown> | unknown) => void {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // The next clean-up still runs; a failing one must not hide the test's own result.
-      }
-    }
-  });
-  return (cleanup) => {
-    cleanups.push(cleanup);
-  };
+/** The scenario's service in a process of its own, started and answering; it and its database go with the file. */
+export async function startScenarioService(
+  name: string,
+  cleanup: Cleanup,
+  overrides: Record<string, string> = {},
+): Promise<ServiceEnvironment & { service: ServiceProcess }> {
+  const environment = serviceEnvironment(overrides);
+  cleanup(() => dropDatabase(environment.config.databaseUrl));
+  const service = await serviceProcess(name, environment);
+  cleanup(() => service.dispose());
+  await service.start();
+  return { ...environment, service };
 }
-
-type Cleanup = ReturnType<typeof cleanupRegistry>;
 
 /** A reader of all three published topics, from the beginning, closed with the file. */
 export async function readAllPublished(config: Config, cleanup: Cleanup, bootstrap?: string): Promise<TopicReader> {
@@ -50,6 +51,18 @@ export function feedInto(config: Config, cleanup: Cleanup, bootstrap: string): P
   });
   cleanup(() => feed.close());
   return feed;
+}
+
+/** One check-in time for the whole scenario: a retry after midnight must not become a second day's check-in. */
+const CHECK_IN_TIME = '2025-01-03T10:00:00';
+
+/** Check-ins to `target` at the given load, started at once; users unique to this run, their names starting with `name`. */
+export function checkInTraffic(
+  name: string,
+  target: AttendanceTrafficOptions['target'],
+  load: Pick<AttendanceTrafficOptions, 'concurrency' | 'pauseMs' | 'maxUsers'>,
+): AttendanceTraffic {
+  return new AttendanceTraffic({ target, prefix: `${name}_${uniqueSuffix()}_`, attendanceTime: CHECK_IN_TIME, ...load }).start();
 }
 
 export function describeTraffic(stats: AttendanceStats): string {

@@ -5,12 +5,12 @@
 // size, timeouts, repeated headers).
 
 import type { Logger } from 'pino';
-import { createHttpApi } from '../../src/adapters/http/http-api.ts';
-import { gatewayIdentity } from '../../src/adapters/http/identity.ts';
-import { jwtIdentity } from '../../src/adapters/http/jwt-identity.ts';
-import type { HttpServer } from '../../src/adapters/http/server.ts';
-import { type Config, loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/service.ts';
+import { createHttpApi } from '../src/adapters/http/http-api.ts';
+import { gatewayIdentity } from '../src/adapters/http/identity.ts';
+import { jwtIdentity } from '../src/adapters/http/jwt-identity.ts';
+import type { HttpServer } from '../src/adapters/http/server.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/service.ts';
 import { InMemoryAttendanceStore } from './in-memory-attendance-store.ts';
 
 export interface HttpApiUnderTest {

@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDatabaseServer, privateDatabaseServerPid, stopPrivateDatabaseServer } from '../../scripts/local-stack/database.ts';
-import { freePort } from './free-port.ts';
+import { ensureDatabaseServer, privateDatabaseServerPid, stopPrivateDatabaseServer } from '../scripts/local-stack/database.ts';
+import { freePort } from '../scripts/local-stack/ports.ts';
 
 export interface OwnDatabaseServer {
   serverUrl: string;

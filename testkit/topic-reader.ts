@@ -2,11 +2,18 @@
 
 import { Consumer, type MessagesStream, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
 import { inject } from 'vitest';
-import { uniqueSuffix } from './service-under-test.ts';
+import { eventually } from './polling.ts';
+import { uniqueSuffix } from './service-environment.ts';
+
+/** Text for keys and headers; the value as bytes too, for topics (dead letters) whose bytes must match exactly. */
+// (A tombstone's value is undefined, whatever the type says.)
+const deserializers = { ...stringDeserializers, value: (data?: Buffer) => data as Buffer };
 
 export interface ReadMessage {
   key: string | undefined;
   value: string;
+  /** The value as it was sent, byte for byte; undefined for a tombstone. */
+  bytes: Buffer | undefined;
   json: Record<string, unknown>;
   headers: Record<string, string>;
   partition: number;
@@ -15,10 +22,10 @@ export interface ReadMessage {
 
 export class TopicReader {
   readonly messages: ReadMessage[] = [];
-  readonly #consumer: Consumer<string, string, string, string>;
-  #stream: MessagesStream<string, string, string, string> | undefined;
+  readonly #consumer: Consumer<string, Buffer, string, string>;
+  #stream: MessagesStream<string, Buffer, string, string> | undefined;
 
-  private constructor(consumer: Consumer<string, string, string, string>) {
+  private constructor(consumer: Consumer<string, Buffer, string, string>) {
     this.#consumer = consumer;
   }
 
@@ -27,7 +34,7 @@ export class TopicReader {
       groupId: `reader-${uniqueSuffix()}`,
       clientId: 'test-reader',
       bootstrapBrokers: [bootstrap],
-      deserializers: stringDeserializers,
+      deserializers,
       maxWaitTime: 200,
       retries: 100,
       retryDelay: 500,
@@ -38,15 +45,17 @@ export class TopicReader {
     stream.on('data', (message) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of message.headers) headers[k] = v;
+      const value = message.value?.toString('utf-8') as string;
       let json: Record<string, unknown> = {};
       try {
-        json = JSON.parse(message.value);
+        json = JSON.parse(value);
       } catch {
         // Left empty: some topics (dead letters) carry bytes that are not JSON on purpose.
       }
       reader.messages.push({
         key: message.key,
-        value: message.value,
+        value,
+        bytes: message.value,
         json,
         headers,
         partition: message.partition,
@@ -58,12 +67,8 @@ export class TopicReader {
 
   /** Waits until `predicate` holds for the messages read so far, or fails after `timeoutMs`. */
   async waitFor(predicate: (messages: ReadMessage[]) => boolean, timeoutMs = 20_000, what = 'messages'): Promise<ReadMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.messages)) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; read ${this.messages.length}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (!(await eventually(() => predicate(this.messages), timeoutMs, 50)))
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; read ${this.messages.length}`);
     return this.messages;
   }
 

@@ -1,10 +1,11 @@
-// A Kafka broker of the test file's own, for tests that stop and start it: the shared broker stays up.
+// A Kafka broker of the caller's own on a free port, in a temporary directory: the run's broker (stack.ts), or a
+// test's own for tests that stop and start it while the shared broker stays up.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaBroker } from '../../scripts/local-stack/kafka-broker.ts';
-import { freePort } from './free-port.ts';
+import { KafkaBroker } from '../scripts/local-stack/kafka-broker.ts';
+import { freePort } from '../scripts/local-stack/ports.ts';
 
 export interface OwnBroker {
   broker: KafkaBroker;
@@ -30,6 +31,11 @@ export async function startOwnBroker(): Promise<OwnBroker> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await handle.broker.start();
+  try {
+    await handle.broker.start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return handle;
 }

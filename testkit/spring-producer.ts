@@ -1,7 +1,6 @@
 // Produces the way the Spring services do (peer-contract.md): Jackson JSON text, a __TypeId__ header from
-// spring-kafka's JsonSerializer, null or string keys.
+// spring-kafka's JsonSerializer, null or string keys. The messages themselves: participation-messages.ts.
 
-import { randomUUID } from 'node:crypto';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { inject } from 'vitest';
 
@@ -41,28 +40,4 @@ export class SpringProducer {
   async close(): Promise<void> {
     await this.#producer.close();
   }
-}
-
-export function datingCompleted(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    studyGroupId: randomUUID(),
-    userId: randomUUID(),
-    meetingId: randomUUID(),
-    studyMeetingEventName: '토요일 커피 모임 ☕',
-    when: '2025-05-01T19:30:00',
-    createdAt: '2025-04-20T10:11:12.123456789',
-    ...overrides,
-  };
-}
-
-export function studyCompleted(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    studyGroupId: randomUUID(),
-    userId: randomUUID(),
-    meetingId: randomUUID(),
-    studyGroupName: '알고리즘 스터디 🧠',
-    meetingName: '3주차',
-    completedAt: '2025-05-02T21:00:00.5',
-    ...overrides,
-  };
 }

@@ -2,7 +2,7 @@
 // ES256 key pairs), and the ones no provider should: unsigned, tampered, expired.
 
 import { base64url, type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { uniqueSuffix } from './service-under-test.ts';
+import { uniqueSuffix } from './service-environment.ts';
 
 export const ISSUER = 'https://issuer.grewmeet.test';
 export const AUDIENCE = 'recording-command';

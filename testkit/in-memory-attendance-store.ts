@@ -2,10 +2,10 @@
 // user and business date, a duplicate answered as such), with no database behind it. Whether the real unique
 // key holds under concurrency is the integration tier's question, not this one's.
 
-import type { AttendanceStore } from '../../src/app/record-attendance.ts';
-import type { AttendanceRecord, NewAttendance } from '../../src/domain/attendance.ts';
-import type { BusinessDate } from '../../src/domain/local-date-time.ts';
-import type { OwnerId } from '../../src/domain/owner-id.ts';
+import type { AttendanceStore } from '../src/app/record-attendance.ts';
+import type { AttendanceRecord, NewAttendance } from '../src/domain/attendance.ts';
+import type { BusinessDate } from '../src/domain/local-date-time.ts';
+import type { OwnerId } from '../src/domain/owner-id.ts';
 
 export class InMemoryAttendanceStore implements AttendanceStore {
   /** What was stored, in insertion order. */
