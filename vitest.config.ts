@@ -12,7 +12,7 @@ export default defineConfig({
       },
       {
         test: {
-          // The HTTP API in process with in-memory ports (test/support/http-api-under-test.ts): no database or broker.
+          // The HTTP API in process with in-memory ports (testkit/http-api-under-test.ts): no database or broker.
           name: 'http',
           include: ['test/http/**/*.test.ts'],
         },
