@@ -88,6 +88,7 @@ async function main(): Promise<number> {
     producer,
     topics: config.topics,
     zone: config.businessTimeZone,
+    source: config.cloudEventsSource,
     logger,
     pollIntervalMs: config.outboxPollIntervalMs,
     batchSize: config.outboxBatchSize,

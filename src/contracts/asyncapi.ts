@@ -3,6 +3,7 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import type { TopicNames } from '../config.ts';
+import { CLOUD_EVENT_TYPES, type EventType } from '../domain/events.ts';
 import {
   AttendanceRecordCreatedSchema,
   DatingParticipationReceivedSchema,
@@ -17,22 +18,49 @@ function plain(schema: TSchema): Record<string, unknown> {
   return rest;
 }
 
-const publishedHeaders = {
-  type: 'object',
-  required: ['event-id', 'event-type', 'occurred-at', 'content-type'],
-  properties: {
-    'event-id': {
-      type: 'string',
-      format: 'uuid',
-      description:
-        'Name-based UUID (v5) of the event type and record id: the same on every re-send and republish. Deduplicate on it.',
+/** The headers of a published event of `type`: ours, and CloudEvents' (Kafka binding, binary content mode). */
+function publishedHeaders(type: EventType) {
+  return {
+    type: 'object',
+    required: [
+      'event-id',
+      'event-type',
+      'occurred-at',
+      'content-type',
+      'ce_specversion',
+      'ce_id',
+      'ce_source',
+      'ce_type',
+      'ce_time',
+    ],
+    properties: {
+      'event-id': {
+        type: 'string',
+        format: 'uuid',
+        description:
+          'Name-based UUID (v5) of the event type and record id: the same on every re-send and republish. Deduplicate on it.',
+      },
+      'event-type': { type: 'string', const: type, description: 'The payload record name.' },
+      'occurred-at': { type: 'string', format: 'date-time', description: 'When the record was stored, as an ISO instant (UTC).' },
+      'content-type': {
+        type: 'string',
+        const: 'application/json',
+        description: "The payload's media type; for CloudEvents also the event's datacontenttype.",
+      },
+      traceparent: { type: 'string', description: 'W3C trace context of the request that created the record, when it had one.' },
+      ce_specversion: { type: 'string', const: '1.0', description: 'CloudEvents specversion.' },
+      ce_id: { type: 'string', format: 'uuid', description: 'CloudEvents id: the event-id.' },
+      ce_source: {
+        type: 'string',
+        format: 'uri-reference',
+        description: 'CloudEvents source: a URI naming this service (env CLOUDEVENTS_SOURCE).',
+        examples: ['urn:grewmeet:recording-command-service'],
+      },
+      ce_type: { type: 'string', const: CLOUD_EVENT_TYPES[type], description: 'CloudEvents type.' },
+      ce_time: { type: 'string', format: 'date-time', description: 'CloudEvents time (RFC 3339): the occurred-at.' },
     },
-    'event-type': { type: 'string', description: 'The payload record name, e.g. AttendanceRecordCreated.' },
-    'occurred-at': { type: 'string', format: 'date-time', description: 'When the record was stored, as an ISO instant (UTC).' },
-    'content-type': { type: 'string', const: 'application/json' },
-    traceparent: { type: 'string', description: 'W3C trace context of the request that created the record, when it had one.' },
-  },
-};
+  };
+}
 
 const deadLetterHeaders = {
   type: 'object',
@@ -173,7 +201,7 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
         AttendanceRecordCreated: {
           name: 'AttendanceRecordCreated',
           payload: { $ref: '#/components/schemas/AttendanceRecordCreated' },
-          headers: publishedHeaders,
+          headers: publishedHeaders('AttendanceRecordCreated'),
           bindings: { kafka: { key: userIdKey } },
           examples: [
             {
@@ -182,6 +210,11 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
                 'event-type': 'AttendanceRecordCreated',
                 'occurred-at': '2025-01-03T01:00:00.123000Z',
                 'content-type': 'application/json',
+                ce_specversion: '1.0',
+                ce_id: '03894ef7-8a81-559e-99c4-4ef088f939ee',
+                ce_source: 'urn:grewmeet:recording-command-service',
+                ce_type: 'com.grewmeet.recording.attendance.created',
+                ce_time: '2025-01-03T01:00:00.123000Z',
               },
               payload: {
                 id: 1,
@@ -195,13 +228,13 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
         DatingParticipationRecorded: {
           name: 'DatingParticipationRecorded',
           payload: { $ref: '#/components/schemas/DatingParticipationRecorded' },
-          headers: publishedHeaders,
+          headers: publishedHeaders('DatingParticipationRecorded'),
           bindings: { kafka: { key: userIdKey } },
         },
         StudyParticipationRecorded: {
           name: 'StudyParticipationRecorded',
           payload: { $ref: '#/components/schemas/StudyParticipationRecorded' },
-          headers: publishedHeaders,
+          headers: publishedHeaders('StudyParticipationRecorded'),
           bindings: { kafka: { key: userIdKey } },
         },
       },

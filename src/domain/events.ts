@@ -17,6 +17,17 @@ export function eventIdOf(type: EventType, recordId: number): string {
   return uuidV5(`${type}:${recordId}`, EVENT_ID_NAMESPACE);
 }
 
+/**
+ * The CloudEvents `type` of each event (reverse-DNS, then what happened to which record): a consumer that
+ * routes by CloudEvents attributes needs a name that is unique across GrewMeet's services, which the record
+ * names alone are not.
+ */
+export const CLOUD_EVENT_TYPES: Readonly<Record<EventType, string>> = {
+  AttendanceRecordCreated: 'com.grewmeet.recording.attendance.created',
+  DatingParticipationRecorded: 'com.grewmeet.recording.dating-participation.recorded',
+  StudyParticipationRecorded: 'com.grewmeet.recording.study-participation.recorded',
+};
+
 export interface AttendanceRecordCreated {
   id: number;
   userId: string;
