@@ -62,6 +62,13 @@ function publishedHeaders(type: EventType) {
   };
 }
 
+const redriveCountHeader = {
+  type: 'string',
+  description:
+    'Decimal: how often `npm run redrive` has sent this message back from the dead-letter topic (absent: never). One of the ' +
+    "message's own headers, so a letter of a message that fails again carries it, and the redrive stops after its --max-redrives.",
+};
+
 const deadLetterHeaders = {
   type: 'object',
   description: "The original message's headers, plus:",
@@ -76,6 +83,12 @@ const deadLetterHeaders = {
     'dlq-original-offset': { type: 'string', description: 'Decimal offset.' },
     'dlq-consumer-group': { type: 'string' },
     'dlq-failed-at': { type: 'string', format: 'date-time' },
+    'dlq-value-dropped': {
+      type: 'string',
+      description:
+        "Set, to the value's size in bytes, when the value was too large to travel with the letter (then sent empty, without the original headers).",
+    },
+    'redrive-count': redriveCountHeader,
   },
 };
 
@@ -158,7 +171,10 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
           payload: { $ref: '#/components/schemas/DatingParticipationReceived' },
           headers: {
             type: 'object',
-            properties: { __TypeId__: { type: 'string', description: "spring-kafka's type header: ignored." } },
+            properties: {
+              __TypeId__: { type: 'string', description: "spring-kafka's type header: ignored." },
+              'redrive-count': redriveCountHeader,
+            },
           },
           bindings: { kafka: { key: { type: ['string', 'null'], description: 'Any key or none.' } } },
           examples: [
@@ -177,6 +193,7 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
         StudyParticipationReceived: {
           name: 'StudyParticipationReceived',
           payload: { $ref: '#/components/schemas/StudyParticipationReceived' },
+          headers: { type: 'object', properties: { 'redrive-count': redriveCountHeader } },
           bindings: { kafka: { key: { type: ['string', 'null'], description: 'Any key or none.' } } },
           examples: [
             {
