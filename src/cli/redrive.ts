@@ -45,10 +45,10 @@ function why(letter: DeadLetteredMessage<unknown>, refusal: RedriveRefusal, maxR
   }
 }
 
-function progressBar(topic: string): { update(progress: RedriveProgress): void; stop(): void } {
+function progressBar(topic: string, dryRun: boolean): { update(progress: RedriveProgress): void; stop(): void } {
   if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   const bar = new SingleBar({
-    format: `${topic} [{bar}] {percentage}% {value}/{total} letters | {redriven} sent back, {refused} refused | {eta_formatted}`,
+    format: `${topic} [{bar}] {percentage}% {value}/{total} letters | {redriven} ${dryRun ? 'to send back' : 'sent back'}, {refused} refused | {eta_formatted}`,
     hideCursor: true,
   });
   let started = false;
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  const bar = progressBar(topic);
+  const bar = progressBar(topic, dryRun);
   const refusals: string[] = [];
   let summary: RedriveSummary;
   try {
