@@ -6,8 +6,9 @@
 import { Admin } from '@platformatic/kafka';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { createEventProducer, type EventProducer } from '../src/adapters/kafka/kafka-clients.ts';
-import { eventMessage } from '../src/adapters/kafka/outbox-relay.ts';
+import { type EventMessage, eventMessageBuilder } from '../src/adapters/kafka/outbox-relay.ts';
 import { connectionOptions } from '../src/adapters/mysql/database.ts';
+import { loadConfig } from '../src/config.ts';
 import type { LocalDateTime } from '../src/domain/local-date-time.ts';
 import type { ParticipationKind } from '../src/record-kinds/record-kind.ts';
 import { PARTICIPATION_KINDS } from '../src/record-kinds/registry.ts';
@@ -163,20 +164,20 @@ function insertStatement(batch: Participation[], ids: Map<Participation, number>
   return { sql: parts.join(';\n'), values };
 }
 
-type RecordedMessage = { topic: string; key: string; value: string; headers: Record<string, string> };
-
 /** The "recorded" events the relay would publish for `workload`, built by the relay's own code from the same records. */
-function recordedMessages(workload: Workload, topics: { dating: string; study: string }, zone: string): RecordedMessage[] {
+function recordedMessages(workload: Workload, topics: { dating: string; study: string }, zone: string): EventMessage[] {
   const recordedAt = fromSqlDateTime<LocalDateTime>(RECORDED_AT);
+  // The service's default CloudEvents source: the same headers, byte for byte, as the relay sends.
+  const eventMessage = eventMessageBuilder({ zone, source: loadConfig({}).cloudEventsSource });
   return [...recordIds(workload)].map(([p, id]) => {
     const received = participationMessage(p.kind, p);
     const kind = PARTICIPATION_KINDS.find((k) => k.name === p.kind) as ParticipationKind;
     const record = { id, ...kind.toNew(received as unknown as { meetingId: string; userId: string }, recordedAt) };
-    return eventMessage({ kind, record, traceparent: null }, p.kind === 'dating' ? topics.dating : topics.study, zone);
+    return eventMessage({ kind, record, traceparent: null }, p.kind === 'dating' ? topics.dating : topics.study);
   });
 }
 
-async function produceRecorded(producer: EventProducer, messages: () => RecordedMessage[]): Promise<void> {
+async function produceRecorded(producer: EventProducer, messages: () => EventMessage[]): Promise<void> {
   const all = messages();
   // One send at a time: @platformatic/kafka's idempotent producer fails concurrent sends to one partition with
   // OUT_OF_ORDER_SEQUENCE_NUMBER (measured with 4 in flight), so the relay cannot overlap them either.

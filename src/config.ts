@@ -34,6 +34,8 @@ export interface Config {
   kafkaTopicPartitions: number;
   kafkaTopicReplicationFactor: number;
   topics: TopicNames;
+  /** The CloudEvents `source` of every published event: a URI naming this service. */
+  cloudEventsSource: string;
   businessTimeZone: string;
   auth: AuthConfig;
   consumersEnabled: boolean;
@@ -138,6 +140,18 @@ function topicName(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+function uriReference(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  // CloudEvents' source is a URI-reference: an absolute URI (a URN, a URL) or a path.
+  if (/[\s\p{Cc}]/u.test(value) || !(URL.canParse(value) || value.startsWith('/'))) {
+    throw new ConfigError(
+      name,
+      `must be an absolute URI (e.g. urn:grewmeet:recording-command-service) or a path, got "${value}"`,
+    );
+  }
+  return value;
+}
+
 /** auth-service's rule (peer-contract.md): a secret that is valid standard Base64 is decoded, otherwise its UTF-8 bytes are the key. */
 export function hmacKeyFromSecret(secret: string): Uint8Array {
   const isStandardBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(secret);
@@ -194,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     topics: Object.fromEntries(
       TOPIC_SETTINGS.map((setting) => [setting.key, topicName(env, setting.env, setting.defaultName)]),
     ) as TopicNames,
+    cloudEventsSource: uriReference(env, 'CLOUDEVENTS_SOURCE', 'urn:grewmeet:recording-command-service'),
     businessTimeZone: timeZone(env),
     auth: auth(env),
     consumersEnabled: flag(env, 'KAFKA_CONSUMERS_ENABLED', true),

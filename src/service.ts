@@ -90,6 +90,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     producer,
     topics: config.topics,
     zone: config.businessTimeZone,
+    source: config.cloudEventsSource,
     logger: logger.child({ component: 'outbox-relay' }),
     pollIntervalMs: config.outboxPollIntervalMs,
     lingerMs: config.outboxLingerMs,

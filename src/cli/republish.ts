@@ -11,28 +11,10 @@ import { MysqlOutboxStore } from '../adapters/mysql/outbox-store.ts';
 import { MysqlRepublishStore } from '../adapters/mysql/republish-store.ts';
 import { type RepublishProgress, type RepublishRange, republish } from '../app/republish.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { type LocalDateTime, parseWireDateTime } from '../domain/local-date-time.ts';
 import type { RecordKind } from '../record-kinds/record-kind.ts';
 import { RECORD_KINDS, recordKindNamed } from '../record-kinds/registry.ts';
 import { createLogger, migrate } from '../service.ts';
-
-class UsageError extends Error {}
-
-/** A date means the whole day: --from 2025-01-01 --to 2025-01-31 covers all of January (business zone). */
-function bound(text: string | undefined, zone: string, side: 'from' | 'to'): LocalDateTime | undefined {
-  if (text === undefined) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const day = parseWireDateTime(`${text}T00:00:00`, zone);
-    if (!day.ok) throw new UsageError(`--${side} ${text} ${day.reason}`);
-    if (side === 'from') return day.value;
-    const next = new Date(`${text}T00:00:00Z`);
-    next.setUTCDate(next.getUTCDate() + 1);
-    return `${next.toISOString().slice(0, 10)}T00:00:00` as LocalDateTime;
-  }
-  const time = parseWireDateTime(text, zone);
-  if (!time.ok) throw new UsageError(`--${side} ${text} ${time.reason}`);
-  return time.value;
-}
+import { timeBound, UsageError } from './arguments.ts';
 
 function progressPrinter(): (p: RepublishProgress) => void {
   const started = performance.now();
@@ -72,8 +54,8 @@ async function main(): Promise<number> {
               throw new UsageError(`--type must be ${choice}, not "${values.type}"`);
             })(),
         ];
-  const from = bound(values.from, config.businessTimeZone, 'from');
-  const to = bound(values.to, config.businessTimeZone, 'to');
+  const from = timeBound(values.from, config.businessTimeZone, 'from');
+  const to = timeBound(values.to, config.businessTimeZone, 'to');
 
   await migrate(config);
   const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
@@ -85,6 +67,7 @@ async function main(): Promise<number> {
     producer,
     topics: config.topics,
     zone: config.businessTimeZone,
+    source: config.cloudEventsSource,
     logger,
     pollIntervalMs: config.outboxPollIntervalMs,
     batchSize: config.outboxBatchSize,

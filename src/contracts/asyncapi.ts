@@ -2,6 +2,7 @@
 // validate with and the relay publishes by (docs/asyncapi.yaml is this, written by `npm run docs`).
 
 import type { TSchema } from '@sinclair/typebox';
+import type { RecordKind } from '../record-kinds/record-kind.ts';
 import {
   consumedTopic,
   deadLetterTopicOf,
@@ -17,21 +18,55 @@ function plain(schema: TSchema): Record<string, unknown> {
   return rest;
 }
 
-const publishedHeaders = {
-  type: 'object',
-  required: ['event-id', 'event-type', 'occurred-at', 'content-type'],
-  properties: {
-    'event-id': {
-      type: 'string',
-      format: 'uuid',
-      description:
-        'Name-based UUID (v5) of the event type and record id: the same on every re-send and republish. Deduplicate on it.',
+/** The headers of a published event of `kind`: ours, and CloudEvents' (Kafka binding, binary content mode). */
+function publishedHeaders(kind: RecordKind) {
+  return {
+    type: 'object',
+    required: [
+      'event-id',
+      'event-type',
+      'occurred-at',
+      'content-type',
+      'ce_specversion',
+      'ce_id',
+      'ce_source',
+      'ce_type',
+      'ce_time',
+    ],
+    properties: {
+      'event-id': {
+        type: 'string',
+        format: 'uuid',
+        description:
+          'Name-based UUID (v5) of the event type and record id: the same on every re-send and republish. Deduplicate on it.',
+      },
+      'event-type': { type: 'string', const: kind.eventType, description: 'The payload record name.' },
+      'occurred-at': { type: 'string', format: 'date-time', description: 'When the record was stored, as an ISO instant (UTC).' },
+      'content-type': {
+        type: 'string',
+        const: 'application/json',
+        description: "The payload's media type; for CloudEvents also the event's datacontenttype.",
+      },
+      traceparent: { type: 'string', description: 'W3C trace context of the request that created the record, when it had one.' },
+      ce_specversion: { type: 'string', const: '1.0', description: 'CloudEvents specversion.' },
+      ce_id: { type: 'string', format: 'uuid', description: 'CloudEvents id: the event-id.' },
+      ce_source: {
+        type: 'string',
+        format: 'uri-reference',
+        description: 'CloudEvents source: a URI naming this service (env CLOUDEVENTS_SOURCE).',
+        examples: ['urn:grewmeet:recording-command-service'],
+      },
+      ce_type: { type: 'string', const: kind.cloudEventType, description: 'CloudEvents type.' },
+      ce_time: { type: 'string', format: 'date-time', description: 'CloudEvents time (RFC 3339): the occurred-at.' },
     },
-    'event-type': { type: 'string', description: 'The payload record name, e.g. AttendanceRecordCreated.' },
-    'occurred-at': { type: 'string', format: 'date-time', description: 'When the record was stored, as an ISO instant (UTC).' },
-    'content-type': { type: 'string', const: 'application/json' },
-    traceparent: { type: 'string', description: 'W3C trace context of the request that created the record, when it had one.' },
-  },
+  };
+}
+
+const redriveCountHeader = {
+  type: 'string',
+  description:
+    'Decimal: how often `npm run redrive` has sent this message back from the dead-letter topic (absent: never). One of the ' +
+    "message's own headers, so a letter of a message that fails again carries it, and the redrive stops after its --max-redrives.",
 };
 
 const deadLetterHeaders = {
@@ -48,6 +83,12 @@ const deadLetterHeaders = {
     'dlq-original-offset': { type: 'string', description: 'Decimal offset.' },
     'dlq-consumer-group': { type: 'string' },
     'dlq-failed-at': { type: 'string', format: 'date-time' },
+    'dlq-value-dropped': {
+      type: 'string',
+      description:
+        "Set, to the value's size in bytes, when the value was too large to travel with the letter (then sent empty, without the original headers).",
+    },
+    'redrive-count': redriveCountHeader,
   },
 };
 
@@ -85,7 +126,10 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
       payload: { $ref: `#/components/schemas/${name}` },
       headers: {
         type: 'object',
-        properties: { __TypeId__: { type: 'string', description: "spring-kafka's type header: ignored." } },
+        properties: {
+          __TypeId__: { type: 'string', description: "spring-kafka's type header: ignored." },
+          'redrive-count': redriveCountHeader,
+        },
       },
       bindings: { kafka: { key: { type: ['string', 'null'], description: 'Any key or none.' } } },
       examples: [{ payload: example }],
@@ -105,7 +149,7 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
     messages[kind.eventType] = {
       name: kind.eventType,
       payload: { $ref: `#/components/schemas/${kind.eventType}` },
-      headers: publishedHeaders,
+      headers: publishedHeaders(kind),
       bindings: { kafka: { key: userIdKey } },
       ...(example === undefined ? {} : { examples: [{ payload: example }] }),
     };

@@ -28,6 +28,13 @@ export const DLQ_HEADERS = {
   valueDropped: 'dlq-value-dropped',
 } as const;
 
+/**
+ * How often `npm run redrive` has sent a message back from its dead-letter topic. Not a dlq- header: it is
+ * one of the message's own headers, so that the letter of a message that fails again carries it (the
+ * original headers are copied below), and the next redrive knows how often it has tried.
+ */
+export const REDRIVE_COUNT_HEADER = 'redrive-count';
+
 export async function sendToDeadLetters(producer: EventProducer, groupId: string, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
   const failedAt = new Date().toISOString();
