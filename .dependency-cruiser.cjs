@@ -40,6 +40,16 @@ module.exports = {
       to: { path: '(^|/)node_modules/vitest/', reachable: true },
     },
     {
+      name: 'kafka-and-mysql-do-not-meet',
+      comment:
+        'The Kafka and MySQL adapters know each other only through the ports of the use cases, wired in service.ts: ' +
+        'what the consumer does with a store failure is a policy, not a translation. One exception left: the ' +
+        'outbox relay still names the MySQL outbox store as its type.',
+      severity: 'error',
+      from: { path: '^src/adapters/(kafka|mysql)/', pathNot: '^src/adapters/kafka/outbox-relay[.]ts$' },
+      to: { path: '^src/adapters/(kafka|mysql)/', pathNot: '^src/adapters/$1/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -27,6 +27,11 @@ export interface Config {
   databasePoolSize: number;
   /** Upper bound of one database call on the request path; past it the client gets a 503, never a hang. */
   databaseTimeoutMs: number;
+  /**
+   * Upper bound of one attempt at an ingested batch's transaction; past it the database counts as unavailable
+   * (backoff, no offset committed). Longer than a request's: a batch holds thousands of rows.
+   */
+  databaseBatchTimeoutMs: number;
   kafkaBrokers: string[];
   kafkaGroupId: string;
   kafkaClientId: string;
@@ -199,6 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: databaseUrl(env),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 24, 1, 500),
     databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 3000, 100, 60000),
+    databaseBatchTimeoutMs: integer(env, 'DATABASE_BATCH_TIMEOUT_MS', 10000, 100, 600000),
     kafkaBrokers: brokers(env),
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID', 'recording-command-service'),
     kafkaClientId: text(env, 'KAFKA_CLIENT_ID', 'recording-command-service'),

@@ -23,7 +23,7 @@ process.on('unhandledRejection', (reason) => {
 try {
   const service = await startService(config, logger);
   let signals = 0;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: string, exitCode = 0) => {
     signals++;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -38,7 +38,7 @@ try {
     service.stop().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -48,6 +48,8 @@ try {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Stop loudly: a non-zero exit makes the supervisor restart the process and someone look at why.
+  void service.halted.then(() => shutdown('ingestion halted', 1));
 } catch (error) {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);

@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { createHttpApi } from './adapters/http/http-api.ts';
 import { gatewayIdentity } from './adapters/http/identity.ts';
 import { jwtIdentity } from './adapters/http/jwt-identity.ts';
+import { deadLetterTopics } from './adapters/kafka/dead-letter.ts';
 import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
 import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
 import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
@@ -17,7 +18,7 @@ import { ensureDatabaseExists, migrateToLatest } from './adapters/mysql/migrator
 import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
 import { retrying, Stopped, worthLogging } from './app/background-loop.ts';
-import { recordParticipations } from './app/record-participations.ts';
+import { type IngestionHalted, ingestParticipations } from './app/ingest-participations.ts';
 import type { Config } from './config.ts';
 import { allTopics } from './record-kinds/registry.ts';
 
@@ -30,6 +31,8 @@ export interface RunningService {
   relay: OutboxRelay;
   consumer: ParticipationConsumer | undefined;
   logger: Logger;
+  /** Settles when ingestion halts for a reason no retry cures (the store is not as deployed): the process should stop. */
+  halted: Promise<IngestionHalted>;
   stop(): Promise<void>;
 }
 
@@ -99,7 +102,16 @@ export async function startService(config: Config, logger: Logger = createLogger
   });
   const wakeRelay = () => relay.wake();
   const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
-  const participationStore = new MysqlParticipationStore(database, { onEventsWritten: wakeRelay });
+  const participationStore = new MysqlParticipationStore(database, {
+    timeoutMs: config.databaseBatchTimeoutMs,
+    onEventsWritten: wakeRelay,
+  });
+  const consumerLogger = logger.child({ component: 'participation-consumer' });
+  const deadLetters = deadLetterTopics(producer, config.kafkaGroupId);
+  let halt: (error: IngestionHalted) => void = () => undefined;
+  const halted = new Promise<IngestionHalted>((resolve) => {
+    halt = resolve;
+  });
   const consumer = config.consumersEnabled
     ? new ParticipationConsumer({
         brokers: config.kafkaBrokers,
@@ -108,12 +120,23 @@ export async function startService(config: Config, logger: Logger = createLogger
         topics: config.topics,
         zone: config.businessTimeZone,
         maxBatch: config.consumerMaxBatch,
-        logger: logger.child({ component: 'participation-consumer' }),
-        producer,
+        logger: consumerLogger,
         observer: metrics.consumerObserver,
         onLag: (lag) => metrics.observeConsumerLag(lag),
-        record: (received) =>
-          recordParticipations({ store: participationStore, zone: config.businessTimeZone, now: Date.now }, received),
+        onHalt: halt,
+        ingest: (batch, signal) =>
+          ingestParticipations(
+            {
+              store: participationStore,
+              deadLetters,
+              zone: config.businessTimeZone,
+              now: Date.now,
+              signal,
+              log: consumerLogger,
+              observer: metrics.ingestionObserver,
+            },
+            batch,
+          ),
       })
     : undefined;
 
@@ -198,6 +221,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     relay,
     consumer,
     logger,
+    halted,
     stop: () => {
       stopping ??= (async () => {
         stopProvisioning.abort();

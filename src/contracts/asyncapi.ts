@@ -76,6 +76,9 @@ const deadLetterHeaders = {
     'dlq-reason': {
       type: 'string',
       enum: ['empty-value', 'not-json', 'not-an-object', 'schema-violation', 'invalid-date-time', 'processing-failed'],
+      description:
+        'processing-failed: the database refused this message on its own (a value it cannot hold). A message that ' +
+        'met a transient fault (outage, timeout, deadlock) or an unclassified error is retried, never dead-lettered.',
     },
     'dlq-error': { type: 'string', description: 'What exactly was wrong, for a person.' },
     'dlq-original-topic': { type: 'string' },

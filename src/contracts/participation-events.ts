@@ -1,7 +1,7 @@
 // The Kafka contracts: what the dating and study services send (validated here, one definition per event),
 // and what this service publishes. The AsyncAPI document is generated from these same definitions.
 
-import { type Static, Type } from '@sinclair/typebox';
+import { Kind, type Static, Type, TypeRegistry } from '@sinclair/typebox';
 
 const UuidText = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
@@ -16,8 +16,41 @@ const WireDateTime = Type.String({
   examples: ['2025-05-01T19:30:00'],
 });
 
-// Columns are VARCHAR(255); a longer name is refused here rather than failing (or being cut) in the store.
-const Name = Type.String({ maxLength: 255 });
+/** Characters as MySQL's utf8mb4 and JSON Schema count them: Unicode code points (an emoji is one, not two). */
+export function codePointLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--;
+        i++;
+      }
+    }
+  }
+  return length;
+}
+
+// TypeBox's own string check measures maxLength in UTF-16 units, which refused valid names of emoji. This kind
+// is the same JSON Schema (type string, maxLength) checked the way the schema and the column mean it.
+const CODE_POINT_STRING = 'CodePointString';
+TypeRegistry.Set<{ maxLength: number }>(
+  CODE_POINT_STRING,
+  (schema, value) =>
+    typeof value === 'string' && (value.length <= schema.maxLength || codePointLength(value) <= schema.maxLength),
+);
+
+/** The longest name the VARCHAR(255) utf8mb4 columns hold, in characters (code points). */
+export const NAME_MAX_CHARACTERS = 255;
+
+// A longer name is refused here rather than failing (or being cut) in the store.
+const Name = Type.Unsafe<string>({
+  [Kind]: CODE_POINT_STRING,
+  type: 'string',
+  maxLength: NAME_MAX_CHARACTERS,
+  description: `At most ${NAME_MAX_CHARACTERS} characters, counted as Unicode code points (as the utf8mb4 column counts them).`,
+});
 
 export const DatingParticipationReceivedSchema = Type.Object(
   {

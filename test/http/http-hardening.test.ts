@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpApiUnderTest, startHttpApi } from '../../testkit/http-api-under-test.ts';
-import { expectProblem } from '../../testkit/http-assertions.ts';
+import { expectProblem, readJson } from '../../testkit/http-assertions.ts';
 import { uniqueSuffix } from '../../testkit/service-environment.ts';
 
 let api: HttpApiUnderTest;
@@ -164,6 +164,38 @@ describe('the owner id is checked before it reaches the store', () => {
     const problem = expectRawProblem(response, 401, 'unauthenticated');
     expect(problem.detail).toContain('more than once');
     expect(api.store.recordsMentioning(a)).toHaveLength(0);
+  });
+});
+
+describe('the owner-id rule: printable ASCII, said in the refusal and in the API document', () => {
+  // Sent as UTF-8 bytes, the way a client would send them; Node hands them over read as latin1.
+  it.each([
+    ['Hangul', '사용자-1732500000000'],
+    ['emoji', 'user_😀_1732500000000'],
+  ])('answers 401 to an X-Owner-Id in %s with a detail that states the rule', async (_, owner) => {
+    const response = await rawExchange([
+      `POST /api/attendance HTTP/1.1\r\nHost: localhost\r\nX-Owner-Id: ${owner}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    ]);
+    const problem = expectRawProblem(response, 401, 'unauthenticated');
+    expect(problem.detail).toContain('contains characters outside ASCII');
+    expect(problem.detail).toContain('1 to 64 printable ASCII characters');
+    expect(problem.detail).not.toContain('control characters');
+    expect(response.headers['www-authenticate']).toBe('X-Owner-Id realm="grewmeet"');
+  });
+
+  it('records an attendance for an e-mail-shaped owner id', async () => {
+    const owner = `jiwoo.kim+${uniqueSuffix()}@example.com`;
+    const response = await post({ 'x-owner-id': owner }, '{}');
+    expect(response.status).toBe(201);
+    expect((await readJson(response)).userId).toBe(owner);
+  });
+
+  it('states the rule in the OpenAPI description of X-Owner-Id', async () => {
+    const document = await readJson(await api.fetch('/docs/json'));
+    const header = document.paths['/api/attendance'].post.parameters.find(
+      (p: { in: string; name: string }) => p.in === 'header' && p.name === 'x-owner-id',
+    );
+    expect(header.description).toContain('1 to 64 printable ASCII characters');
   });
 });
 

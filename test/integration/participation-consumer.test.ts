@@ -1,9 +1,11 @@
 // The participation consumer on its own, with a store that takes its time: what must hold however long the
 // recording of a batch takes.
 
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { deadLetterTopics } from '../../src/adapters/kafka/dead-letter.ts';
 import { createEventProducer, ensureTopics } from '../../src/adapters/kafka/kafka-clients.ts';
 import { ParticipationConsumer } from '../../src/adapters/kafka/participation-consumer.ts';
+import { ingestParticipations } from '../../src/app/ingest-participations.ts';
 import { createLogger } from '../../src/service.ts';
 import { cleanupRegistry } from '../../testkit/cleanup.ts';
 import { datingCompleted, studyCompleted } from '../../testkit/participation-messages.ts';
@@ -36,14 +38,26 @@ describe('participation consumer', () => {
       zone: config.businessTimeZone,
       maxBatch: config.consumerMaxBatch,
       logger: createLogger({ logLevel: 'silent' }),
-      producer: deadLetterProducer,
       // A slow store: messages keep arriving while each batch is being recorded, which once stopped the
       // consumer's fetching for good (see participation-consumer.ts, the lasting 'readable' listener).
-      record: async (received) => {
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        for (const p of [...received.dating, ...received.study]) recorded.add(p.meetingId);
-        return { datingRecorded: received.dating.length, studyRecorded: received.study.length, duplicates: 0 };
-      },
+      ingest: (batch, signal) =>
+        ingestParticipations(
+          {
+            store: {
+              recordBatch: async ({ dating, study }) => {
+                await new Promise((resolve) => setTimeout(resolve, 150));
+                for (const p of [...dating, ...study]) recorded.add(p.meetingId);
+                return { datingRecorded: dating.length, studyRecorded: study.length };
+              },
+            },
+            deadLetters: deadLetterTopics(deadLetterProducer, config.kafkaGroupId),
+            zone: config.businessTimeZone,
+            now: Date.now,
+            signal,
+            log: createLogger({ logLevel: 'silent' }),
+          },
+          batch,
+        ),
     });
     consumer.start();
     cleanup(() => consumer.stop());

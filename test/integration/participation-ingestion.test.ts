@@ -158,3 +158,46 @@ describe('poison messages', () => {
     expect(missing?.headers.__TypeId__).toBe('com.grewmeet.dating.event.DatingParticipationReceived');
   });
 });
+
+describe('names at the limit of their columns', () => {
+  // VARCHAR(255) in utf8mb4 holds 255 characters (code points), whatever their UTF-16 length: an emoji is one
+  // character there but two UTF-16 units, a combining mark is a character of its own.
+  const names = {
+    emoji: '😀'.repeat(255),
+    hangul: '한'.repeat(255),
+    'combining marks': `${'e\u0301'.repeat(127)}e`,
+  };
+
+  it.each(Object.entries(names))('stores and reads back equal a name of exactly 255 characters of %s', async (_, name) => {
+    expect([...name]).toHaveLength(255);
+    const sentDating = datingCompleted({ studyMeetingEventName: name });
+    const sentStudy = studyCompleted({ studyGroupName: name, meetingName: name });
+    await producer.send([dating(sentDating), study(sentStudy)]);
+    await datingOut.waitFor((m) => m.some((e) => e.json.meetingId === sentDating.meetingId));
+    await studyOut.waitFor((m) => m.some((e) => e.json.meetingId === sentStudy.meetingId));
+
+    const [datingRows] = await sut.sql.query('SELECT event_name FROM dating_participations WHERE meeting_id = ?', [
+      sentDating.meetingId,
+    ]);
+    expect(datingRows).toEqual([{ event_name: name }]);
+    const [studyRows] = await sut.sql.query(
+      'SELECT study_group_name, meeting_name FROM study_participations WHERE meeting_id = ?',
+      [sentStudy.meetingId],
+    );
+    expect(studyRows).toEqual([{ study_group_name: name, meeting_name: name }]);
+    expect(datingOut.messages.find((e) => e.json.meetingId === sentDating.meetingId)?.json.eventName).toBe(name);
+    expect(deadLetters.messages.filter((l) => [sentDating.meetingId, sentStudy.meetingId].includes(l.json.meetingId))).toEqual(
+      [],
+    );
+  });
+
+  it.each(Object.entries(names))('dead-letters a name of 256 characters of %s with the reason', async (_, name) => {
+    const sent = datingCompleted({ studyMeetingEventName: `${name}x` });
+    await producer.send([dating(sent)]);
+    await deadLetters.waitFor((l) => l.some((m) => m.json.meetingId === sent.meetingId));
+    const letter = deadLetters.messages.find((m) => m.json.meetingId === sent.meetingId);
+    expect(letter?.headers['dlq-reason']).toBe('schema-violation');
+    expect(letter?.headers['dlq-error']).toContain('studyMeetingEventName: Expected string length less or equal to 255');
+    expect(await rowCount('dating_participations', String(sent.meetingId))).toBe(0);
+  });
+});

@@ -70,6 +70,28 @@ describe('parseParticipation', () => {
     expect(!parsed.ok && parsed.detail.length).toBeGreaterThan(0);
   });
 
+  // 255 characters as the utf8mb4 VARCHAR(255) column counts them (code points), whatever their UTF-16 length.
+  const names255 = {
+    emoji: '😀'.repeat(255),
+    hangul: '한'.repeat(255),
+    'combining marks': `${'e\u0301'.repeat(127)}e`,
+  };
+
+  it.each(Object.entries(names255))('accepts a name of exactly 255 characters of %s', (_, name) => {
+    expect([...name]).toHaveLength(255);
+    expect(parseParticipation('dating', bytes({ ...dating, studyMeetingEventName: name }), zone)).toMatchObject({
+      ok: true,
+      event: { studyMeetingEventName: name },
+    });
+    expect(parseParticipation('study', bytes({ ...study, studyGroupName: name, meetingName: name }), zone).ok).toBe(true);
+  });
+
+  it.each(Object.entries(names255))('refuses a name of 256 characters of %s, naming the limit', (_, name) => {
+    const parsed = parseParticipation('study', bytes({ ...study, meetingName: `${name}x` }), zone);
+    expect(parsed).toMatchObject({ ok: false, reason: 'schema-violation' });
+    expect(!parsed.ok && parsed.detail).toContain('meetingName: Expected string length less or equal to 255 characters');
+  });
+
   it('names the field that is wrong', () => {
     const parsed = parseParticipation('study', bytes({ ...study, completedAt: undefined }), zone);
     expect(!parsed.ok && parsed.detail).toContain('completedAt');

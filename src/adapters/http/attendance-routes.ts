@@ -11,6 +11,7 @@ import {
   RecordAttendanceBody,
 } from '../../contracts/attendance-api.ts';
 import { type LocalDateTime, parseWireDateTime } from '../../domain/local-date-time.ts';
+import { OWNER_ID_RULE } from '../../domain/owner-id.ts';
 import type { IdentityResolver } from './identity.ts';
 import { sendProblem } from './problems.ts';
 
@@ -43,8 +44,8 @@ export function attendanceRoutes(deps: {
               'x-owner-id': {
                 type: 'string',
                 description:
-                  "The caller's user id, set by the API gateway after it verified the user's JWT (AUTH_MODE=gateway). " +
-                  'With AUTH_MODE=jwt it is optional and must name the user of the bearer token.',
+                  "The caller's user id, set by the API gateway after it verified the user's JWT (AUTH_MODE=gateway): " +
+                  `${OWNER_ID_RULE}. With AUTH_MODE=jwt it is optional and must name the user of the bearer token.`,
               },
               authorization: {
                 type: 'string',
@@ -57,12 +58,12 @@ export function attendanceRoutes(deps: {
           response: {
             201: { description: 'Recorded', content: { 'application/json': { schema: AttendanceRecordResponse } } },
             400: problem('Invalid body, attendance time more than 5 minutes ahead, or not a date-time'),
-            401: problem('The caller is not identified (comes with WWW-Authenticate)'),
+            401: problem('The caller is not identified (comes with WWW-Authenticate); the detail names the rule broken'),
             403: problem('The identities of the request disagree (AUTH_MODE=jwt)'),
             409: problem('Already attended on that business date; `existing` is the record', AlreadyAttendedProblem),
             413: problem('The body is larger than HTTP_BODY_LIMIT_BYTES'),
             415: problem('The body is not JSON'),
-            503: problem('A dependency is unavailable; retry after Retry-After seconds'),
+            503: problem('A dependency is unavailable or too contended (deadlocks); retry after Retry-After seconds'),
           },
         },
       },

@@ -1,9 +1,9 @@
 // Who is calling. In gateway mode the API gateway has verified the user's JWT and put the user id in
-// X-Owner-Id; this service only checks that the value is safe to store. In jwt mode the service verifies the
+// X-Owner-Id; this service only checks it against the owner-id rule (domain/owner-id.ts). In jwt mode the service verifies the
 // token itself (jwt-identity.ts).
 
 import type { FastifyRequest } from 'fastify';
-import { type OwnerId, parseOwnerId } from '../../domain/owner-id.ts';
+import { OWNER_ID_RULE, type OwnerId, parseOwnerId } from '../../domain/owner-id.ts';
 
 export const OWNER_HEADER = 'x-owner-id';
 
@@ -23,7 +23,9 @@ export function ownerFromHeader(request: FastifyRequest): { ok: true; ownerId: O
   }
   const value = request.headers[OWNER_HEADER];
   const check = parseOwnerId(Array.isArray(value) ? undefined : value);
-  return check.ok ? { ok: true, ownerId: check.value } : { ok: false, detail: `The X-Owner-Id header ${check.reason}.` };
+  return check.ok
+    ? { ok: true, ownerId: check.value }
+    : { ok: false, detail: `The X-Owner-Id header ${check.reason}; it must be ${OWNER_ID_RULE}.` };
 }
 
 export function gatewayIdentity(): IdentityResolver {

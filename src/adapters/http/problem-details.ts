@@ -29,7 +29,7 @@ const problemDetailsPlugin: FastifyPluginAsync<{ retryAfterSeconds: number }> = 
     if (error instanceof DependencyUnavailableError) {
       request.log.warn({ err: error.cause ?? error, dependency: error.dependency }, 'dependency unavailable');
       reply.header('retry-after', String(options.retryAfterSeconds));
-      return sendProblem(reply, 'unavailable', `The ${error.dependency} is unavailable; please retry shortly.`);
+      return sendProblem(reply, 'unavailable', `The ${error.dependency} is ${error.condition}; please retry shortly.`);
     }
     if (error.validation) {
       const detail = error.validation

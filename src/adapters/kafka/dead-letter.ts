@@ -1,6 +1,8 @@
 // A message that cannot be recorded goes to `<topic>.dlq` as it came (key, value and headers byte for byte)
 // with headers that say why and where from, so that it can be inspected and replayed.
 
+import type { Message } from '@platformatic/kafka';
+import type { DeadLetterSink } from '../../app/ingest-participations.ts';
 import { deadLetterTopicOf } from '../../record-kinds/registry.ts';
 import { type EventProducer, inRequests, isMessageTooLarge } from './kafka-clients.ts';
 import type { PoisonReason } from './participation-messages.ts';
@@ -14,6 +16,30 @@ export interface DeadLetter {
   headers: Map<Buffer, Buffer>;
   reason: PoisonReason;
   detail: string;
+}
+
+/** The ingestion use case's dead letters, each with the message it was read from, to `<topic>.dlq`. */
+export function deadLetterTopics(
+  producer: EventProducer,
+  groupId: string,
+): DeadLetterSink<Message<Buffer, Buffer, Buffer, Buffer>> {
+  return {
+    send: (letters) =>
+      sendToDeadLetters(
+        producer,
+        groupId,
+        letters.map(({ source, reason, detail }) => ({
+          topic: source.topic,
+          partition: source.partition,
+          offset: source.offset,
+          key: source.key,
+          value: source.value,
+          headers: source.headers,
+          reason: reason as PoisonReason,
+          detail,
+        })),
+      ),
+  };
 }
 
 export const DLQ_HEADERS = {

@@ -1,8 +1,8 @@
-// Consumes "participation completed" from the dating and study services. Each fetched batch becomes one
-// database transaction; poison messages go to the dead-letter topic first; offsets are committed only after
-// both, so a crash anywhere re-delivers instead of losing (and the unique keys make re-delivery harmless).
-// A database or broker outage stops progress (nothing is committed past unprocessed work) and it resumes by
-// itself.
+// Consumes "participation completed" from the dating and study services. This adapter only translates: it
+// reads batches, parses each message's bytes, hands them to the ingestion use case (which records them,
+// dead-letters what is wrong in itself and retries what fails for a while), and commits the offsets once the
+// use case answered: a crash anywhere re-delivers instead of losing (and the unique keys make re-delivery
+// harmless). A database or broker outage stops progress and it resumes by itself.
 
 import {
   Consumer,
@@ -12,15 +12,17 @@ import {
   MessagesStreamModes,
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
+import {
+  IngestionHalted,
+  type IngestionOutcome,
+  type ReceivedParticipation,
+  StopRequested,
+} from '../../app/ingest-participations.ts';
 import type { ParticipationBatchOutcome } from '../../app/record-participations.ts';
 import type { TopicNames } from '../../config.ts';
-import type { DatingParticipationReceived, StudyParticipationReceived } from '../../domain/participation.ts';
-import { type DeadLetter, sendToDeadLetters } from './dead-letter.ts';
-import type { EventProducer } from './kafka-clients.ts';
 import { type ParticipationKind, parseParticipation } from './participation-messages.ts';
 
-type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+export type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 export interface ConsumerObserver {
@@ -39,17 +41,14 @@ export interface ParticipationConsumerOptions {
   zone: string;
   maxBatch: number;
   logger: Logger;
-  producer: EventProducer;
-  record(received: {
-    dating: DatingParticipationReceived[];
-    study: StudyParticipationReceived[];
-  }): Promise<ParticipationBatchOutcome>;
+  /** The ingestion use case; `signal` is aborted when the consumer stops. */
+  ingest(batch: ReceivedParticipation<RawMessage>[], signal: AbortSignal): Promise<IngestionOutcome<RawMessage>>;
   observer?: ConsumerObserver;
   /** Consumer lag per topic and partition, every few seconds (negative: not assigned here). */
   onLag?: (lag: Map<string, bigint[]>) => void;
+  /** Ingestion halted for a reason no retry can cure: the consumer has stopped consuming. */
+  onHalt?: (error: IngestionHalted) => void;
 }
-
-class StopRequested extends Error {}
 
 const MAX_BACKOFF_MS = 5000;
 
@@ -57,10 +56,13 @@ export class ParticipationConsumer {
   readonly #options: ParticipationConsumerOptions;
   readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   #running = false;
+  #started = false;
   #loop: Promise<void> | undefined;
   #stream: RawStream | undefined;
   /** Ends whatever wait the loop is in (next batch, backoff) when stop() is called. */
   #interrupt: (() => void) | undefined;
+  /** Tells the use case to give up its retries. */
+  readonly #stopping = new AbortController();
 
   constructor(options: ParticipationConsumerOptions) {
     this.#options = options;
@@ -86,7 +88,8 @@ export class ParticipationConsumer {
   }
 
   start(): void {
-    if (this.#running) return;
+    if (this.#started) return;
+    this.#started = true;
     this.#running = true;
     const { onLag, topics } = this.#options;
     if (onLag !== undefined) {
@@ -103,8 +106,10 @@ export class ParticipationConsumer {
 
   /** Finishes and commits the batch in hand, then leaves the group so that its partitions move at once. */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#started) return;
+    this.#started = false;
     this.#running = false;
+    this.#stopping.abort();
     this.#interrupt?.();
     await this.#loop;
     this.#consumer.stopLagMonitoring();
@@ -131,6 +136,15 @@ export class ParticipationConsumer {
         await this.#consumeStream(this.#stream);
       } catch (error) {
         if (error instanceof StopRequested || !this.#running) break;
+        if (error instanceof IngestionHalted) {
+          // Nothing of the batch is committed: once someone has repaired the store, a restart takes it up again.
+          logger.fatal({ err: error.cause ?? error }, 'participation ingestion halted: the store cannot work as deployed');
+          this.#running = false;
+          await this.#stream?.close().catch(() => undefined);
+          this.#stream = undefined;
+          this.#options.onHalt?.(error);
+          break;
+        }
         failures++;
         if (failures === 1 || failures % 10 === 0)
           logger.error({ err: error, failures }, 'participation consumer failed; restarting');
@@ -186,71 +200,24 @@ export class ParticipationConsumer {
 
   async #process(batch: RawMessage[]): Promise<void> {
     const startedAt = performance.now();
-    const { zone, logger, groupId, producer } = this.#options;
-    const dating: { message: RawMessage; event: DatingParticipationReceived }[] = [];
-    const study: { message: RawMessage; event: StudyParticipationReceived }[] = [];
-    const letters: DeadLetter[] = [];
+    const { zone, logger } = this.#options;
     const byTopic = new Map<string, { consumed: number; deadLettered: number }>();
-    for (const message of batch) {
+    const received = batch.map((message): ReceivedParticipation<RawMessage> => {
       const counts = byTopic.get(message.topic) ?? { consumed: 0, deadLettered: 0 };
       counts.consumed++;
       byTopic.set(message.topic, counts);
-      const parsed = parseParticipation(this.#kindOf(message.topic), message.value, zone);
-      if (parsed.ok && parsed.kind === 'dating') dating.push({ message, event: parsed.event });
-      else if (parsed.ok && parsed.kind === 'study') study.push({ message, event: parsed.event });
-      else if (!parsed.ok) letters.push(this.#deadLetter(message, parsed.reason, parsed.detail));
-    }
+      return { ...parseParticipation(this.#kindOf(message.topic), message.value, zone), source: message };
+    });
 
-    let outcome: ParticipationBatchOutcome;
-    try {
-      outcome = await this.#retrying('record participations', () =>
-        this.#options.record({ dating: dating.map((d) => d.event), study: study.map((s) => s.event) }),
+    const outcome = await this.#options.ingest(received, this.#stopping.signal);
+
+    for (const { source, reason, detail } of outcome.deadLettered) {
+      const counts = byTopic.get(source.topic);
+      if (counts !== undefined) counts.deadLettered++;
+      logger.warn(
+        { topic: source.topic, partition: source.partition, offset: String(source.offset), reason, detail },
+        'message dead-lettered',
       );
-    } catch (error) {
-      if (error instanceof StopRequested) throw error;
-      // Not an outage but something in the batch the store refuses: find the message(s) one by one, so that
-      // one bad message cannot stall the partition.
-      logger.error({ err: error, messages: batch.length }, 'batch refused by the store; recording message by message');
-      outcome = { datingRecorded: 0, studyRecorded: 0, duplicates: 0 };
-      for (const item of [
-        ...dating.map((d) => ({ ...d, kind: 'dating' as const })),
-        ...study.map((s) => ({ ...s, kind: 'study' as const })),
-      ]) {
-        try {
-          const single = await this.#retrying('record one participation', () =>
-            this.#options.record(
-              item.kind === 'dating'
-                ? { dating: [item.event as DatingParticipationReceived], study: [] }
-                : { dating: [], study: [item.event as StudyParticipationReceived] },
-            ),
-          );
-          outcome.datingRecorded += single.datingRecorded;
-          outcome.studyRecorded += single.studyRecorded;
-          outcome.duplicates += single.duplicates;
-        } catch (singleError) {
-          if (singleError instanceof StopRequested) throw singleError;
-          letters.push(this.#deadLetter(item.message, 'processing-failed', (singleError as Error).message));
-        }
-      }
-    }
-
-    // Dead letters are written before the offsets move past them, so a crash re-delivers rather than drops.
-    if (letters.length > 0) {
-      await this.#retrying('write dead letters', () => sendToDeadLetters(producer, groupId, letters));
-      for (const letter of letters) {
-        const counts = byTopic.get(letter.topic);
-        if (counts !== undefined) counts.deadLettered++;
-        logger.warn(
-          {
-            topic: letter.topic,
-            partition: letter.partition,
-            offset: String(letter.offset),
-            reason: letter.reason,
-            detail: letter.detail,
-          },
-          'message dead-lettered',
-        );
-      }
     }
     const ms = performance.now() - startedAt;
     logger.info(
@@ -258,25 +225,12 @@ export class ParticipationConsumer {
         messages: batch.length,
         recorded: outcome.datingRecorded + outcome.studyRecorded,
         duplicates: outcome.duplicates,
-        deadLettered: letters.length,
+        deadLettered: outcome.deadLettered.length,
         ms: Math.round(ms * 10) / 10,
       },
       'participation batch',
     );
     this.#options.observer?.batchProcessed({ byTopic, outcome, ms });
-  }
-
-  #deadLetter(message: RawMessage, reason: DeadLetter['reason'], detail: string): DeadLetter {
-    return {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-      headers: message.headers,
-      reason,
-      detail,
-    };
   }
 
   /** Commits, per partition, the offset after the last message of the batch: everything before it is done. */
@@ -297,23 +251,6 @@ export class ParticipationConsumer {
         { err: error, partitions: [...next.keys()] },
         'offset commit failed; messages may be re-delivered',
       );
-    }
-  }
-
-  /** Runs `work` until it succeeds, backing off while a dependency is unavailable; gives up only on stop. */
-  async #retrying<T>(what: string, work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      if (!this.#running && attempt > 1) throw new StopRequested();
-      try {
-        return await work();
-      } catch (error) {
-        const transient = error instanceof DependencyUnavailableError || what === 'write dead letters';
-        if (!transient) throw error;
-        if (attempt === 1 || attempt % 20 === 0)
-          this.#options.logger.warn({ err: error, attempt }, `${what}: dependency unavailable; retrying`);
-        await this.#pause(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 6)));
-        if (!this.#running) throw new StopRequested();
-      }
     }
   }
 

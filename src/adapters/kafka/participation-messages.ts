@@ -15,7 +15,7 @@ export type ParsedParticipation =
   | { ok: true; kind: 'study'; event: StudyParticipationReceived }
   | { ok: false; reason: PoisonReason; detail: string };
 
-/** Stable codes for the `dlq-reason` header. */
+/** Stable codes for the `dlq-reason` header (the last one is the ingestion use case's STORE_REFUSED). */
 export type PoisonReason =
   | 'empty-value'
   | 'not-json'
@@ -27,10 +27,19 @@ export type PoisonReason =
 const checkDating = TypeCompiler.Compile(DatingParticipationReceivedSchema);
 const checkStudy = TypeCompiler.Compile(StudyParticipationReceivedSchema);
 
-function schemaProblem(check: { Errors(value: unknown): Iterable<{ path: string; message: string }> }, value: unknown): string {
+function schemaProblem(
+  check: { Errors(value: unknown): Iterable<{ path: string; message: string; value: unknown; schema: TSchema }> },
+  value: unknown,
+): string {
   const problems: string[] = [];
   for (const error of check.Errors(value)) {
-    problems.push(`${error.path === '' ? 'message' : error.path.slice(1)}: ${error.message}`);
+    // A name's check is a kind of its own (code points), whose generic message would say nothing useful.
+    const message = !error.message.startsWith('Expected kind')
+      ? error.message
+      : typeof error.value === 'string'
+        ? `Expected string length less or equal to ${String(error.schema.maxLength)} characters (Unicode code points)`
+        : 'Expected string';
+    problems.push(`${error.path === '' ? 'message' : error.path.slice(1)}: ${message}`);
     if (problems.length === 5) break;
   }
   return problems.join('; ');

@@ -2,6 +2,7 @@
 // Each adapter reports through a small observer; this file owns every metric name.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { IngestionObserver } from '../../app/ingest-participations.ts';
 import type { RelayObserver } from '../kafka/outbox-relay.ts';
 import type { ConsumerObserver } from '../kafka/participation-consumer.ts';
 
@@ -40,6 +41,15 @@ export class ServiceMetrics {
     name: 'participation_messages_dead_lettered_total',
     help: 'Messages sent to the dead-letter topic',
     labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #storeFailures = new Counter({
+    name: 'participation_store_failures_total',
+    help:
+      'Failed attempts to record participations, by class: refused (the data itself; dead-lettered when alone), ' +
+      'unavailable (retried), unknown (retried; an error nobody classified: alert on it), fatal (ingestion halted)',
+    labelNames: ['class'] as const,
     registers: [this.registry],
   });
 
@@ -110,6 +120,10 @@ export class ServiceMetrics {
       this.#published.inc(commitToAckMs.length);
       for (const ms of commitToAckMs) this.#relayLatency.observe(ms / 1000);
     },
+  };
+
+  readonly ingestionObserver: IngestionObserver = {
+    storeFailed: (failure) => this.#storeFailures.inc({ class: failure }),
   };
 
   readonly consumerObserver: ConsumerObserver = {

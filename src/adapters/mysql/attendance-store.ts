@@ -2,13 +2,12 @@
 // the request path pays one network exchange and one commit, nothing more.
 
 import type { ResultSetHeader } from 'mysql2';
-import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
 import type { AttendanceStore } from '../../app/record-attendance.ts';
 import type { AttendanceRecord, NewAttendance } from '../../domain/attendance.ts';
 import type { BusinessDate, LocalDateTime } from '../../domain/local-date-time.ts';
 import type { OwnerId } from '../../domain/owner-id.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../../record-kinds/row-text.ts';
-import { type Database, isDatabaseUnavailable, isDeadlock, isDuplicateKey, releaseAfterFailure } from './database.ts';
+import { type Database, isDeadlock, isDuplicateKey, releaseAfterFailure, storeErrorOf } from './database.ts';
 import { withDeadline } from './deadline.ts';
 
 /** The record and its outbox row in one round trip; the benchmark's raw ceiling runs this same statement. */
@@ -57,7 +56,8 @@ export class MysqlAttendanceStore implements AttendanceStore {
       } catch (error) {
         if (isDuplicateKey(error)) return { kind: 'duplicate' };
         if (isDeadlock(error) && attempt < MAX_DEADLOCK_RETRIES) continue;
-        throw isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', error) : error;
+        // Deadlocks past the last retry are contention, not the request's fault: a 503 the client may retry.
+        throw storeErrorOf(error);
       }
     }
   }
@@ -99,7 +99,7 @@ export class MysqlAttendanceStore implements AttendanceStore {
         createdAt: fromSqlDateTime<LocalDateTime>(row.created_at),
       };
     } catch (error) {
-      throw isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', error) : error;
+      throw storeErrorOf(error);
     }
   }
 }

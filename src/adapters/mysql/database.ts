@@ -4,6 +4,8 @@
 import { Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
 import type { PoolConnection, Pool as PromisePool } from 'mysql2/promise';
+import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
+import { RecordRefusedError, StoreMisconfiguredError } from '../../app/store-errors.ts';
 import type { RecordingDatabase } from './schema.ts';
 
 export interface Database {
@@ -93,4 +95,24 @@ export function isDuplicateKey(error: unknown): boolean {
 /** InnoDB may pick a duplicate-key insert as a deadlock victim under concurrency; the transaction is retried. */
 export function isDeadlock(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === 'ER_LOCK_DEADLOCK';
+}
+
+/**
+ * The driver's error in the use cases' terms. By SQLSTATE class rather than error name: mysql2 names MariaDB's
+ * own numbers after unrelated MySQL errors (MariaDB's failed CHECK constraint, 4025, arrives as
+ * ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE). Anything not recognised is passed on as it is: the caller treats it as
+ * unknown (retried and reported, never taken for the data's fault).
+ */
+export function storeErrorOf(error: unknown): unknown {
+  if (isDatabaseUnavailable(error)) return new DependencyUnavailableError('database', error);
+  // Left after the store's own retries: contention, which passes.
+  if (isDeadlock(error) || isDuplicateKey(error)) return new DependencyUnavailableError('database', error, 'busy');
+  const { sqlState, errno } = (error ?? {}) as { sqlState?: string; errno?: number };
+  if (sqlState === undefined) return error;
+  // 22: data exception (too long, out of range, bad date); 23: integrity constraint (NOT NULL, CHECK, foreign key);
+  // 1366 (incorrect string value) says HY000 although it is about the data too.
+  if (sqlState.startsWith('22') || sqlState.startsWith('23') || errno === 1366) return new RecordRefusedError(error);
+  // 42: no such table or column, no rights on it, a statement the server cannot parse; 3D: no such database.
+  if (sqlState.startsWith('42') || sqlState.startsWith('3D')) return new StoreMisconfiguredError(error);
+  return error;
 }

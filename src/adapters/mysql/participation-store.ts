@@ -2,12 +2,15 @@
 // Deduplication is by the unique key (meeting_id, user_id): rows already stored are filtered out first, and
 // a concurrent writer that slips in between makes the insert fail on the key, after which the whole batch
 // is retried and the second read sees that row.
+// Each attempt has a deadline: a database that hangs instead of refusing (a frozen server, a network black hole)
+// would otherwise hold the consumer until TCP gives up. Past it the attempt's connection is destroyed, never
+// handed out again, and the batch counts as "database unavailable"; if its COMMIT still lands later, the retry
+// finds the rows stored and counts them as duplicates.
 // Plain mysql2 statements rather than Kysely's builder: a 2,000-row insert built node by node cost about 5 %
 // of the ingestion's CPU and as much again in garbage (docs/benchmarks.md). mysql2 expands `VALUES ?` with an
 // array of rows and `IN (?)` with an array, escaping every value.
 
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { DependencyUnavailableError } from '../../app/dependency-unavailable.ts';
 import type { ParticipationStore } from '../../app/record-participations.ts';
 import {
   type NewDatingParticipation,
@@ -16,7 +19,8 @@ import {
   type Uuid,
 } from '../../domain/participation.ts';
 import { toSqlDateTime } from '../../record-kinds/row-text.ts';
-import { type Database, isDatabaseUnavailable, isDeadlock, isDuplicateKey, releaseAfterFailure } from './database.ts';
+import { type Database, isDeadlock, isDuplicateKey, releaseAfterFailure, storeErrorOf } from './database.ts';
+import { isDeadlineExpired, withDeadline } from './deadline.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -60,10 +64,13 @@ const STUDY: ParticipationTable<NewStudyParticipation> = {
 
 export class MysqlParticipationStore implements ParticipationStore {
   readonly #database: Database;
+  readonly #timeoutMs: number;
   readonly #onEventsWritten: () => void;
 
-  constructor(database: Database, options: { onEventsWritten: () => void }) {
+  /** `timeoutMs`: the deadline of one attempt at a batch's transaction, connection included. */
+  constructor(database: Database, options: { timeoutMs: number; onEventsWritten: () => void }) {
     this.#database = database;
+    this.#timeoutMs = options.timeoutMs;
     this.#onEventsWritten = options.onEventsWritten;
   }
 
@@ -81,21 +88,44 @@ export class MysqlParticipationStore implements ParticipationStore {
         return outcome;
       } catch (error) {
         if ((isDuplicateKey(error) || isDeadlock(error)) && attempt < MAX_ATTEMPTS) continue;
-        throw isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', error) : error;
+        throw storeErrorOf(error);
       }
     }
   }
 
   async #inTransaction<R>(work: (connection: PoolConnection) => Promise<R>): Promise<R> {
-    const connection = await this.#database.pool.getConnection();
+    /** The connection while the attempt holds it; cleared once it is back in the pool. */
+    let held: PoolConnection | undefined;
+    let expired = false;
+    const attempt = async () => {
+      const connection = await this.#database.pool.getConnection();
+      if (expired) {
+        connection.release();
+        throw new Error('participation batch abandoned at its deadline');
+      }
+      held = connection;
+      try {
+        await connection.query('START TRANSACTION');
+        const result = await work(connection);
+        await connection.query('COMMIT');
+        held = undefined;
+        connection.release();
+        return result;
+      } catch (error) {
+        held = undefined;
+        // Past the deadline the connection is destroyed already.
+        if (!expired) await releaseAfterFailure(connection, error);
+        throw error;
+      }
+    };
     try {
-      await connection.query('START TRANSACTION');
-      const result = await work(connection);
-      await connection.query('COMMIT');
-      connection.release();
-      return result;
+      return await withDeadline(attempt(), this.#timeoutMs, 'participation batch');
     } catch (error) {
-      await releaseAfterFailure(connection, error);
+      if (isDeadlineExpired(error)) {
+        expired = true;
+        // Its statement may never answer: the connection goes, so the pool neither reuses nor waits for it.
+        held?.destroy();
+      }
       throw error;
     }
   }
