@@ -60,7 +60,7 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
     messages: { [message]: { $ref: `#/components/messages/${message}` } },
   });
   return {
-    asyncapi: '3.0.0',
+    asyncapi: '3.1.0',
     info: {
       title: 'GrewMeet recording command service',
       version: '1.0.0',
@@ -113,15 +113,31 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
         channel: { $ref: '#/channels/studyParticipationCompleted' },
         summary: 'Record a study participation (deduplicated by meetingId + userId).',
       },
-      sendDatingDeadLetter: { action: 'send', channel: { $ref: '#/channels/datingParticipationDeadLetters' } },
-      sendStudyDeadLetter: { action: 'send', channel: { $ref: '#/channels/studyParticipationDeadLetters' } },
+      sendDatingDeadLetter: {
+        action: 'send',
+        channel: { $ref: '#/channels/datingParticipationDeadLetters' },
+        summary: 'Set aside a dating message that can never be recorded, with the reason; the consumer moves on.',
+      },
+      sendStudyDeadLetter: {
+        action: 'send',
+        channel: { $ref: '#/channels/studyParticipationDeadLetters' },
+        summary: 'Set aside a study message that can never be recorded, with the reason; the consumer moves on.',
+      },
       sendAttendanceRecorded: {
         action: 'send',
         channel: { $ref: '#/channels/attendanceRecorded' },
         summary: 'One event per attendance created by POST /api/attendance.',
       },
-      sendDatingParticipationRecorded: { action: 'send', channel: { $ref: '#/channels/datingParticipationRecorded' } },
-      sendStudyParticipationRecorded: { action: 'send', channel: { $ref: '#/channels/studyParticipationRecorded' } },
+      sendDatingParticipationRecorded: {
+        action: 'send',
+        channel: { $ref: '#/channels/datingParticipationRecorded' },
+        summary: 'One event per dating participation recorded; a re-delivered message publishes nothing new.',
+      },
+      sendStudyParticipationRecorded: {
+        action: 'send',
+        channel: { $ref: '#/channels/studyParticipationRecorded' },
+        summary: 'One event per study participation recorded; a re-delivered message publishes nothing new.',
+      },
     },
     components: {
       messages: {
