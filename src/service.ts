@@ -19,6 +19,7 @@ import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
 import { recordParticipations } from './app/record-participations.ts';
 import type { Config } from './config.ts';
+import { buildAsyncApiDocument } from './contracts/asyncapi.ts';
 
 const TOPIC_WAIT_AT_START_MS = 3_000;
 
@@ -173,6 +174,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     ],
     metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
     attendance: { store: attendanceStore, identity, zone: config.businessTimeZone, now: Date.now },
+    // With this instance's topic names: the catalogue shows what this deployment really reads and writes.
+    asyncApiDocument: () => buildAsyncApiDocument(config.topics),
   });
 
   // Start-up waits for the topics only briefly: with Kafka away, HTTP must still come up.

@@ -3,6 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { attendanceRoutes } from './attendance-routes.ts';
+import { eventCatalogue } from './event-catalogue.ts';
 import { type MetricsSource, operationsRoutes, type ReadinessCheck } from './operations-routes.ts';
 import { createHttpServer, type HttpServerOptions } from './server.ts';
 
@@ -11,9 +12,12 @@ export async function createHttpApi(options: {
   readiness: ReadinessCheck[];
   metrics: MetricsSource;
   attendance: Parameters<typeof attendanceRoutes>[0];
+  /** The AsyncAPI document, built when first asked for. */
+  asyncApiDocument: () => Record<string, unknown>;
 }): Promise<FastifyInstance> {
   const app = createHttpServer(options.server);
   await app.register(operationsRoutes(options.readiness, options.metrics));
   await app.register(attendanceRoutes(options.attendance));
+  await app.register(eventCatalogue({ document: options.asyncApiDocument }));
   return app;
 }
