@@ -23,7 +23,7 @@ const viewport = { width: 1920, height: 1080 };
 const PAGE_TIMEOUT_MS = 30_000;
 const MAX_SCREENS = 12;
 
-let stack: BenchStack | undefined;
+let stack: Promise<BenchStack> | undefined;
 let service: ServiceProcess | undefined;
 let browser: Browser | undefined;
 let cleaning: Promise<void> | undefined;
@@ -34,7 +34,8 @@ const cleanUp = () => {
   cleaning ??= (async () => {
     await browser?.close().catch(() => undefined);
     await service?.stop().catch(() => undefined);
-    await stack?.dispose().catch(() => undefined);
+    // A stack still starting (Ctrl-C during its start) is stopped once it has started.
+    await (await stack?.catch(() => undefined))?.dispose().catch(() => undefined);
   })();
   return cleaning;
 };
@@ -109,13 +110,21 @@ async function screenshots(page: Page, name: string): Promise<string[]> {
 try {
   await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
+  // First: a browser that cannot start fails the check before anything else is started.
+  browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    // Chromium refuses to run as root with its sandbox.
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    // Ctrl-C is handled below, which stops the browser too: puppeteer's own handler would exit at once and leave
+    // the stack behind.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+  });
   const runId = `docs_check_${randomBytes(3).toString('hex')}`;
   console.log('starting a Kafka broker, a database and the service...');
-  stack = await startStack({
-    databaseServerUrl: process.env.DOCS_CHECK_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
-    runId,
-  });
-  const { env, config } = await serviceEnvironment(stack, { groupId: runId, overrides: { LOG_LEVEL: 'info' } });
+  stack = startStack({ databaseServerUrl: process.env.DOCS_CHECK_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306', runId });
+  const { env, config } = await serviceEnvironment(await stack, { groupId: runId, overrides: { LOG_LEVEL: 'info' } });
   const port = await freePort();
   service = ServiceProcess.spawn({
     entry: join(repoRoot, 'src', 'main.ts'),
@@ -124,12 +133,6 @@ try {
     logFile: join(outputDir, 'service.log'),
   });
   await service.waitUntilReady();
-  browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    // Chromium refuses to run as root with its sandbox.
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
 
   // The OpenAPI UI: each operation is a summary row with its method and path.
   await inspect('docs', '/docs', '.opblock-summary-path', async (page) => {
