@@ -20,6 +20,7 @@ import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts
 import { retrying, Stopped, worthLogging } from './app/background-loop.ts';
 import { type IngestionHalted, ingestParticipations } from './app/ingest-participations.ts';
 import type { Config } from './config.ts';
+import { buildAsyncApiDocument } from './contracts/asyncapi.ts';
 import { allTopics } from './record-kinds/registry.ts';
 
 const TOPIC_WAIT_AT_START_MS = 3_000;
@@ -204,6 +205,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     ],
     metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
     attendance: { store: attendanceStore, identity, zone: config.businessTimeZone, now: Date.now },
+    // With this instance's topic names: the catalogue shows what this deployment really reads and writes.
+    asyncApiDocument: () => buildAsyncApiDocument(config.topics),
   });
 
   // Start-up waits for the topics only briefly: with Kafka away, HTTP must still come up.

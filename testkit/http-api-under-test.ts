@@ -10,6 +10,7 @@ import { gatewayIdentity } from '../src/adapters/http/identity.ts';
 import { jwtIdentity } from '../src/adapters/http/jwt-identity.ts';
 import type { HttpServer } from '../src/adapters/http/server.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import { buildAsyncApiDocument } from '../src/contracts/asyncapi.ts';
 import { createLogger } from '../src/service.ts';
 import { InMemoryAttendanceStore } from './in-memory-attendance-store.ts';
 
@@ -45,6 +46,7 @@ export async function startHttpApi(
       observeRequest: options.observeRequest,
     },
     readiness: [{ name: 'memory', run: async () => ({ ok: true }) }],
+    asyncApiDocument: () => buildAsyncApiDocument(config.topics),
     metrics: { contentType: 'text/plain', text: async () => '' },
     attendance: {
       store,

@@ -22,6 +22,7 @@ export async function renderOpenApi(): Promise<string> {
       zone: 'Asia/Seoul',
       now: Date.now,
     },
+    asyncApiDocument: notCalled,
   });
   await app.ready();
   const document = app.swagger();

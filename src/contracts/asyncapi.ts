@@ -122,7 +122,11 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
       deadLetterTopicOf(topic),
       'DeadLetter',
       `Messages from ${topic} that could not be recorded, byte for byte, with the reason in headers.`,
-      { action: 'send', channel: channelRef(deadLetters) },
+      {
+        action: 'send',
+        channel: channelRef(deadLetters),
+        summary: `Set aside a ${kind.name} message that can never be recorded, with the reason; the consumer moves on.`,
+      },
     );
     messages[name] = {
       name,
@@ -160,7 +164,7 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
   }
 
   return {
-    asyncapi: '3.0.0',
+    asyncapi: '3.1.0',
     info: {
       title: 'GrewMeet recording command service',
       version: '1.0.0',

@@ -38,7 +38,7 @@ export const datingParticipation = {
     env: 'TOPIC_DATING_PARTICIPATION_RECORDED',
     defaultName: 'grewmeet.recording.dating-participation',
     schema: DatingParticipationRecordedSchema,
-    summary: 'One event per dating participation stored.',
+    summary: 'One event per dating participation recorded; a re-delivered message publishes nothing new.',
   },
   toNew(received, recordedAt) {
     return datingParticipationFrom(received, recordedAt);

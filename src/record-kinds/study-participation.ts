@@ -38,7 +38,7 @@ export const studyParticipation = {
     env: 'TOPIC_STUDY_PARTICIPATION_RECORDED',
     defaultName: 'grewmeet.recording.study-participation',
     schema: StudyParticipationRecordedSchema,
-    summary: 'One event per study participation stored.',
+    summary: 'One event per study participation recorded; a re-delivered message publishes nothing new.',
   },
   toNew(received, recordedAt) {
     return studyParticipationFrom(received, recordedAt);

@@ -2,6 +2,7 @@
 // that the service and the OpenAPI generator (npm run docs) build exactly the same thing.
 
 import { attendanceRoutes } from './attendance-routes.ts';
+import { eventCatalogue } from './event-catalogue.ts';
 import { jsonBodies } from './json-bodies.ts';
 import { openApi } from './open-api.ts';
 import { type MetricsSource, operationsRoutes, type ReadinessCheck } from './operations-routes.ts';
@@ -20,6 +21,8 @@ export async function createHttpApi(options: {
   readiness: ReadinessCheck[];
   metrics: MetricsSource;
   attendance: Parameters<typeof attendanceRoutes>[0];
+  /** The AsyncAPI document, built when first asked for. */
+  asyncApiDocument: () => Record<string, unknown>;
 }): Promise<HttpServer> {
   const retryAfterSeconds = options.server.retryAfterSeconds ?? 1;
   const app = createHttpServer(options.server);
@@ -34,5 +37,6 @@ export async function createHttpApi(options: {
   await app.register(openApi);
   await app.register(operationsRoutes(options.readiness, options.metrics));
   await app.register(attendanceRoutes(options.attendance));
+  await app.register(eventCatalogue({ document: options.asyncApiDocument }));
   return app;
 }

@@ -15,7 +15,8 @@ const openApiPlugin: FastifyPluginAsync = async (app) => {
         version: '1.0.0',
         description:
           'The write side of the recording domain: attendance check-ins over HTTP; dating and study participations ' +
-          'from Kafka. Every record is published to Kafka through a transactional outbox (see docs/asyncapi.yaml). ' +
+          'from Kafka. Every record is published to Kafka through a transactional outbox (the event catalogue: ' +
+          '[/docs/events](/docs/events)). ' +
           'Every error is application/problem+json (RFC 9457).',
       },
       servers: [{ url: 'http://localhost:8083', description: 'npm run dev' }],
