@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBroker } from '../../scripts/local-stack/kafka-broker.ts';
 import { freePort } from './free-port.ts';
+import { recordChecksOfOwnBroker } from './query-service-contract.ts';
 
 export interface OwnBroker {
   broker: KafkaBroker;
@@ -26,6 +27,8 @@ export async function startOwnBroker(): Promise<OwnBroker> {
       await handle.broker.start();
     },
     dispose: async () => {
+      // Its events go with it: the query service's parser reads them first.
+      if (await handle.broker.isServing()) await recordChecksOfOwnBroker(handle.bootstrap);
       await handle.broker.stop();
       await rm(dir, { recursive: true, force: true });
     },

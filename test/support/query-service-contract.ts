@@ -1,0 +1,85 @@
+// Our published events held against the GrewMeet query service's contract (query-service-parser.ts): which of
+// our topics its listeners read, and the check of every event the integration tests published.
+
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
+import { inject } from 'vitest';
+import { topicOf } from '../../src/adapters/kafka/topics.ts';
+import { loadConfig } from '../../src/config.ts';
+import { EVENT_TYPES, type EventType } from '../../src/domain/events.ts';
+import { readAsQueryService, type TopicCheck } from './query-service-parser.ts';
+import { isolatedServiceEnv } from './service-under-test.ts';
+
+/**
+ * What the README tells to set for running with the query service: its attendance listener reads
+ * `grewmeet.recording.attendance.created`, not our default; the other two topics match.
+ */
+export const QUERY_SERVICE_SETTINGS = { TOPIC_ATTENDANCE_RECORDED: 'grewmeet.recording.attendance.created' };
+
+/** The query service's topic for each of our event types: our topic names with the settings the README gives. */
+export function contractTopicOf(type: EventType): string {
+  return topicOf(type, loadConfig(QUERY_SERVICE_SETTINGS).topics);
+}
+
+/**
+ * Every output topic of every test service on the broker, read as the query service reads its counterpart.
+ * The test services name their topics `<unique prefix>.<the rest>` (isolatedServiceEnv), so a topic is known
+ * by the rest of its name.
+ */
+export async function checkEveryPublishedEvent(bootstrap: string): Promise<TopicCheck[]> {
+  const testTopics = loadConfig(isolatedServiceEnv()).topics;
+  const tails = EVENT_TYPES.map((type) => {
+    const name = topicOf(type, testTopics);
+    return { type, tail: name.slice(name.indexOf('.')) };
+  });
+  const admin = new Admin({ clientId: 'query-service-contract', bootstrapBrokers: [bootstrap], retries: 5, retryDelay: 500 });
+  let topics: string[];
+  try {
+    topics = (await admin.listTopics()) as string[];
+  } finally {
+    await admin.close().catch(() => {});
+  }
+  const bindings = topics
+    .sort()
+    .flatMap((topic) =>
+      tails.filter(({ tail }) => topic.endsWith(tail)).map(({ type }) => ({ topic, contractTopic: contractTopicOf(type) })),
+    );
+  return readAsQueryService(bootstrap, bindings);
+}
+
+/**
+ * Checks the events on a broker that a test file started for itself, before it goes away with them; the
+ * contract test reads these checks beside its own of the shared broker. Outside the integration suite
+ * (the reliability scenarios) nothing is recorded.
+ */
+export async function recordChecksOfOwnBroker(bootstrap: string): Promise<void> {
+  const dir = inject('ownBrokerChecksDir');
+  if (dir === undefined) return;
+  let checks: TopicCheck[];
+  try {
+    checks = await checkEveryPublishedEvent(bootstrap);
+  } catch (error) {
+    checks = [
+      {
+        topic: `(every topic on ${bootstrap})`,
+        contractTopic: '',
+        eventClass: '',
+        messages: 0,
+        absentFields: {},
+        failures: [{ error: String(error) }],
+      },
+    ];
+  }
+  writeFileSync(join(dir, `${randomBytes(6).toString('hex')}.json`), JSON.stringify(checks));
+}
+
+/** What recordChecksOfOwnBroker recorded during this run. */
+export function checksOfOwnBrokers(): TopicCheck[] {
+  const dir = inject('ownBrokerChecksDir');
+  if (dir === undefined) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .flatMap((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as TopicCheck[]);
+}
