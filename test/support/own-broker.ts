@@ -28,7 +28,7 @@ export async function startOwnBroker(): Promise<OwnBroker> {
     },
     dispose: async () => {
       // Its events go with it: the query service's parser reads them first.
-      if (await handle.broker.isServing()) await recordChecksOfOwnBroker(handle.bootstrap);
+      await recordChecksOfOwnBroker(handle.broker);
       await handle.broker.stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { inject } from 'vitest';
+import type { KafkaBroker } from '../../scripts/local-stack/kafka-broker.ts';
 import { topicOf } from '../../src/adapters/kafka/topics.ts';
 import { loadConfig } from '../../src/config.ts';
 import { EVENT_TYPES, type EventType } from '../../src/domain/events.ts';
@@ -54,9 +55,11 @@ export async function checkEveryPublishedEvent(bootstrap: string): Promise<Topic
  * contract test reads these checks beside its own of the shared broker. Outside the integration suite
  * (the reliability scenarios) nothing is recorded.
  */
-export async function recordChecksOfOwnBroker(bootstrap: string): Promise<void> {
+export async function recordChecksOfOwnBroker(broker: KafkaBroker): Promise<void> {
   const dir = inject('ownBrokerChecksDir');
-  if (dir === undefined) return;
+  // A broker that a test left stopped has nothing to read now.
+  if (dir === undefined || !(await broker.isServing())) return;
+  const { bootstrap } = broker;
   let checks: TopicCheck[];
   try {
     checks = await checkEveryPublishedEvent(bootstrap);
