@@ -2,7 +2,7 @@
 // after the commit, still reaches Kafka once the broker and the service are back.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { freePort } from '../support/free-port.ts';
 import { readJson } from '../support/http.ts';
@@ -18,10 +18,16 @@ import {
 import { TopicReader } from '../support/topic-reader.ts';
 
 let own: OwnBroker;
+// Disposed after their test, not within its time: disposing first reads the broker's events with the query service's parser.
+const freshBrokers: OwnBroker[] = [];
 const databases: string[] = [];
 
 beforeAll(async () => {
   own = await startOwnBroker();
+});
+
+afterEach(async () => {
+  for (const broker of freshBrokers.splice(0)) await broker.dispose();
 });
 
 afterAll(async () => {
@@ -70,29 +76,26 @@ describe('outbox delivery', () => {
   it('creates its topics and publishes once Kafka appears, when it was started while Kafka was away', async () => {
     // A broker that has never had a topic, and is down when the service starts.
     const fresh = await startOwnBroker();
+    freshBrokers.push(fresh);
+    await fresh.broker.stop();
+    const sut = await startTestService(testConfig({ KAFKA_BROKERS: fresh.bootstrap }));
+    databases.push(sut.config.databaseUrl);
     try {
-      await fresh.broker.stop();
-      const sut = await startTestService(testConfig({ KAFKA_BROKERS: fresh.bootstrap }));
-      databases.push(sut.config.databaseUrl);
-      try {
-        const user = `user_${uniqueSuffix()}`;
-        const response = await postAttendance(sut.baseUrl, user);
-        expect(response.status).toBe(201);
-        const record = await readJson(response);
+      const user = `user_${uniqueSuffix()}`;
+      const response = await postAttendance(sut.baseUrl, user);
+      expect(response.status).toBe(201);
+      const record = await readJson(response);
 
-        await fresh.restart();
-        const reader = await TopicReader.open([sut.config.topics.attendanceRecorded], fresh.bootstrap);
-        try {
-          const [event] = await reader.waitForCount(1, 60_000);
-          expect(event?.json).toEqual(record);
-        } finally {
-          await reader.close();
-        }
+      await fresh.restart();
+      const reader = await TopicReader.open([sut.config.topics.attendanceRecorded], fresh.bootstrap);
+      try {
+        const [event] = await reader.waitForCount(1, 60_000);
+        expect(event?.json).toEqual(record);
       } finally {
-        await sut.stop();
+        await reader.close();
       }
     } finally {
-      await fresh.dispose();
+      await sut.stop();
     }
   });
 
