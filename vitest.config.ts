@@ -1,8 +1,20 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+// The query service contract test reads every event the other integration test files published, so it runs last.
+const runsLast = (spec: TestSpecification) => spec.moduleId.endsWith('/test/integration/query-service-contract.test.ts');
+
+class QueryServiceContractLast extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return [...sorted.filter((spec) => !runsLast(spec)), ...sorted.filter(runsLast)];
+  }
+}
 
 export default defineConfig({
   test: {
     reporters: ['default'],
+    sequence: { sequencer: QueryServiceContractLast },
     projects: [
       {
         test: {

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ensureQueryServiceParser } from './query-service-parser.ts';
 import { startLocalStack } from './stack.ts';
 
 declare module 'vitest' {
@@ -13,6 +14,8 @@ declare module 'vitest' {
     kafkaBootstrap: string;
     databaseServerUrl: string;
     serviceLogDir: string;
+    /** Where each test broker of a file's own leaves the contract check of its events (query-service-contract.ts). */
+    ownBrokerChecksDir: string | undefined;
   }
 }
 
@@ -31,6 +34,13 @@ export async function setupTestInfrastructure(project: TestProject, logDirName: 
   return () => stack.dispose();
 }
 
-export default function setup(project: TestProject) {
-  return setupTestInfrastructure(project, 'test-logs');
+export default async function setup(project: TestProject) {
+  // Compiled before the first file runs, so that the contract checks never wait for Maven or javac.
+  await ensureQueryServiceParser();
+  const teardown = await setupTestInfrastructure(project, 'test-logs');
+  const ownBrokerChecksDir = resolve(import.meta.dirname, '..', '.local', 'own-broker-checks');
+  rmSync(ownBrokerChecksDir, { recursive: true, force: true });
+  mkdirSync(ownBrokerChecksDir, { recursive: true });
+  project.provide('ownBrokerChecksDir', ownBrokerChecksDir);
+  return teardown;
 }

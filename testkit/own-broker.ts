@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBroker } from '../scripts/local-stack/kafka-broker.ts';
 import { freePort } from '../scripts/local-stack/ports.ts';
+import { recordChecksOfOwnBroker } from './query-service-contract.ts';
 
 export interface OwnBroker {
   broker: KafkaBroker;
@@ -27,6 +28,8 @@ export async function startOwnBroker(): Promise<OwnBroker> {
       await handle.broker.start();
     },
     dispose: async () => {
+      // Its events go with it: the query service's parser reads them first.
+      await recordChecksOfOwnBroker(handle.broker);
       await handle.broker.stop();
       await rm(dir, { recursive: true, force: true });
     },

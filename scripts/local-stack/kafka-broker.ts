@@ -2,25 +2,16 @@
 // jars that Maven fetches into .cache/, so that the local stack and the integration tests need
 // neither Docker nor a Kafka installation. Used by scripts/stack.ts (detached, survives the CLI)
 // and by the test suite (a child that dies with the test process; some tests stop and restart it).
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { ensureMavenJars } from './maven-jars.ts';
 import { freePort } from './ports.ts';
-import { isChildAlive, startWatchdog, terminate, terminateChild } from './processes.ts';
+import { isChildAlive, run, startWatchdog, terminate, terminateChild } from './processes.ts';
 
 export const KAFKA_VERSION = '4.1.1';
 
@@ -29,12 +20,9 @@ const kafkaProjectDir = join(import.meta.dirname, 'kafka');
 const pomFile = join(kafkaProjectDir, 'pom.xml');
 const log4jConfigFile = join(kafkaProjectDir, 'log4j2.properties');
 const libsDir = join(repoRoot, '.cache', 'kafka', KAFKA_VERSION, 'libs');
-// Holds the hash of pom.xml: a changed pom (other versions, other jars) fetches the jars again.
-const completeMarker = join(libsDir, '.complete');
 
 const readyTimeoutMs = 60_000;
 const stopTimeoutMs = 20_000;
-const mavenTimeoutMs = 10 * 60_000;
 const nodeId = 1;
 
 export interface KafkaBrokerOptions {
@@ -73,47 +61,12 @@ export class KafkaBroker {
 
   /** Fetches the broker's jars with Maven unless a previous run completed; returns the directory of the jars. */
   static async ensureJars(): Promise<string> {
-    const pomHash = createHash('sha256').update(readFileSync(pomFile)).digest('hex');
-    if (existsSync(completeMarker) && readFileSync(completeMarker, 'utf8').trim() === pomHash) return libsDir;
-
-    // Fetch into a private directory and rename it into place, so that two processes running
-    // this at the same time (stack:up and a test run) never see a half-filled libs directory.
-    const stagingDir = `${libsDir}.${process.pid}.tmp`;
-    rmSync(stagingDir, { recursive: true, force: true });
-    mkdirSync(dirname(libsDir), { recursive: true });
-    try {
-      await run(
-        'mvn',
-        ['-B', '-q', '-f', pomFile, 'dependency:copy-dependencies', `-DoutputDirectory=${stagingDir}`],
-        mavenTimeoutMs,
-        {
-          // Maven's JVM would otherwise leave /tmp/hsperfdata_<user> behind.
-          MAVEN_OPTS: [process.env.MAVEN_OPTS, '-XX:-UsePerfData'].filter(Boolean).join(' '),
-        },
-      );
-    } catch (error) {
-      rmSync(stagingDir, { recursive: true, force: true });
-      const reason =
-        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'Maven (mvn) is not installed' : (error as Error).message;
-      throw new Error(
-        `Cannot fetch the Kafka ${KAFKA_VERSION} jars with Maven: ${reason}. Install Maven 3.8+ and Java 17+, then run this again.`,
-        { cause: error },
-      );
-    }
-    const jars = readdirSync(stagingDir).filter((name) => name.endsWith('.jar'));
-    if (!jars.some((name) => name.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
-      throw new Error(`Maven finished but ${stagingDir} holds no kafka_2.13-${KAFKA_VERSION}.jar.`);
-    }
-    writeFileSync(join(stagingDir, '.complete'), `${pomHash}\n`);
-    rmSync(libsDir, { recursive: true, force: true });
-    try {
-      renameSync(stagingDir, libsDir);
-    } catch (error) {
-      rmSync(stagingDir, { recursive: true, force: true });
-      // Another process won the race; its copy is as good as ours.
-      if (!existsSync(completeMarker)) throw error;
-    }
-    return libsDir;
+    return ensureMavenJars({
+      pomFile,
+      libsDir,
+      what: `Kafka ${KAFKA_VERSION}`,
+      requiredJarPrefix: `kafka_2.13-${KAFKA_VERSION}`,
+    });
   }
 
   /** Stops the broker whose pid file is in dataDir, whichever process started it. Resolves to false when none was running. */
@@ -378,27 +331,6 @@ async function brokerAnswers(bootstrap: string, timeoutMs: number): Promise<bool
   } finally {
     await admin.close().catch(() => {});
   }
-}
-
-function run(
-  command: string,
-  args: string[],
-  timeoutMs: number,
-  extraEnv: Record<string, string> = {},
-  cwd = repoRoot,
-): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const env = { ...process.env, ...extraEnv };
-    execFile(command, args, { cwd, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error === null) return resolveRun(stdout);
-      const output = `${stdout}${stderr}`.trim().split('\n').slice(-20).join('\n');
-      reject(
-        Object.assign(new Error(output === '' ? error.message : `${error.message.split('\n')[0]}\n${output}`, { cause: error }), {
-          code: error.code,
-        }),
-      );
-    });
-  });
 }
 
 /** The errors Kafka logged since the latest start (the last lines of a failed start are only its orderly shutdown), else the log's tail. */

@@ -1,7 +1,7 @@
 // Process helpers shared by the local stack (the broker, the database server) and the service harness of the
 // test kit.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -68,4 +68,26 @@ export function startWatchdog(pid: number, name: string, graceMs: number): Child
   (watchdog.stdin as Socket | null)?.unref();
   watchdog.on('error', () => {});
   return watchdog;
+}
+
+/** Runs a command to completion and resolves to its stdout; a failure carries the last lines of its output. */
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  extraEnv: Record<string, string> = {},
+  cwd?: string,
+): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    const env = { ...process.env, ...extraEnv };
+    execFile(command, args, { cwd, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error === null) return resolveRun(stdout);
+      const output = `${stdout}${stderr}`.trim().split('\n').slice(-20).join('\n');
+      reject(
+        Object.assign(new Error(output === '' ? error.message : `${error.message.split('\n')[0]}\n${output}`, { cause: error }), {
+          code: error.code,
+        }),
+      );
+    });
+  });
 }
