@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBroker } from '../scripts/local-stack/kafka-broker.ts';
 import { freePort } from '../scripts/local-stack/ports.ts';
-import { recordChecksOfOwnBroker } from './query-service-contract.ts';
 
 export interface OwnBroker {
   broker: KafkaBroker;
@@ -16,7 +15,7 @@ export interface OwnBroker {
   dispose(): Promise<void>;
 }
 
-export async function startOwnBroker(): Promise<OwnBroker> {
+export async function startOwnBroker(hooks: { beforeStop?: (broker: KafkaBroker) => Promise<void> } = {}): Promise<OwnBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'recording-own-broker-'));
   const options = { port: await freePort(), dataDir: join(dir, 'kafka'), logFile: join(dir, 'kafka.log') };
   const handle: OwnBroker = {
@@ -28,8 +27,7 @@ export async function startOwnBroker(): Promise<OwnBroker> {
       await handle.broker.start();
     },
     dispose: async () => {
-      // Its events go with it: the query service's parser reads them first.
-      await recordChecksOfOwnBroker(handle.broker);
+      await hooks.beforeStop?.(handle.broker);
       await handle.broker.stop();
       await rm(dir, { recursive: true, force: true });
     },

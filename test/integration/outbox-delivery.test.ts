@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupRegistry } from '../../testkit/cleanup.ts';
 import { readJson } from '../../testkit/http-assertions.ts';
 import { dropDatabase } from '../../testkit/mysql.ts';
-import { type OwnBroker, startOwnBroker } from '../../testkit/own-broker.ts';
 import { uniqueSuffix } from '../../testkit/service-environment.ts';
 import { type ServiceUnderTest, startTestService, testConfig } from '../../testkit/service-under-test.ts';
+import { type OwnBroker, startTestBroker } from '../../testkit/test-broker.ts';
 import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
 import { TopicReader } from '../../testkit/topic-reader.ts';
 
@@ -15,7 +15,7 @@ const cleanup = cleanupRegistry();
 let own: OwnBroker;
 
 beforeAll(async () => {
-  own = await startOwnBroker();
+  own = await startTestBroker();
   cleanup(() => own.dispose());
 });
 
@@ -59,7 +59,7 @@ describe('outbox delivery', () => {
 
   it('creates its topics and publishes once Kafka appears, when it was started while Kafka was away', async () => {
     // A broker that has never had a topic, and is down when the service starts.
-    const fresh = await startOwnBroker();
+    const fresh = await startTestBroker();
     // Disposed after the file rather than within this test's time: disposing first reads the broker's events
     // with the query service's parser.
     cleanup(() => fresh.dispose());

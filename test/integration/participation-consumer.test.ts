@@ -1,7 +1,7 @@
 // The participation consumer on its own, with a store that takes its time: what must hold however long the
 // recording of a batch takes.
 
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { deadLetterTopics } from '../../src/adapters/kafka/dead-letter.ts';
 import { createEventProducer, ensureTopics } from '../../src/adapters/kafka/kafka-clients.ts';
 import { ParticipationConsumer } from '../../src/adapters/kafka/participation-consumer.ts';

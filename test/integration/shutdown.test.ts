@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupRegistry } from '../../testkit/cleanup.ts';
 import { dropDatabase } from '../../testkit/mysql.ts';
-import { type OwnBroker, startOwnBroker } from '../../testkit/own-broker.ts';
 import { uniqueSuffix } from '../../testkit/service-environment.ts';
+import { type OwnBroker, startTestBroker } from '../../testkit/test-broker.ts';
 import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
 import { TopicReader } from '../../testkit/topic-reader.ts';
 
@@ -12,7 +12,7 @@ const cleanup = cleanupRegistry();
 let own: OwnBroker;
 
 beforeAll(async () => {
-  own = await startOwnBroker();
+  own = await startTestBroker();
   cleanup(() => own.dispose());
 });
 

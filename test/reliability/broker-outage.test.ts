@@ -5,8 +5,8 @@
 import { describe, it } from 'vitest';
 import { cleanupRegistry } from '../../testkit/cleanup.ts';
 import { connectToDatabase } from '../../testkit/mysql.ts';
-import { type OwnBroker, startOwnBroker } from '../../testkit/own-broker.ts';
 import { eventually } from '../../testkit/polling.ts';
+import { type OwnBroker, startTestBroker } from '../../testkit/test-broker.ts';
 import { TopicReader } from '../../testkit/topic-reader.ts';
 import { describeProgress, groupProgress } from './support/group-offsets.ts';
 import { storeCounts } from './support/ledger.ts';
@@ -18,7 +18,7 @@ const OUTAGE_MS = 20_000;
 
 describe('broker outage', () => {
   it('keeps accepting check-ins while the broker is down and publishes every event when it is back', async () => {
-    const own: OwnBroker = await startOwnBroker();
+    const own: OwnBroker = await startTestBroker();
     cleanup(() => own.dispose());
     const { config, service } = await startScenarioService('broker-outage', cleanup, { KAFKA_BROKERS: own.bootstrap });
     const { topics } = config;
