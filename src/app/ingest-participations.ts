@@ -9,15 +9,20 @@
 //   someone looks: an error nobody classified must not cost a valid message.
 // - fatal: the store cannot work as deployed (a missing table or column). Ingestion halts, loudly.
 
-import type { DatingParticipationReceived, StudyParticipationReceived } from '../domain/participation.ts';
+import type { ParticipationKind } from '../record-kinds/record-kind.ts';
+import { type Backoff, retrying, Stopped, worthLogging } from './background-loop.ts';
 import { DependencyUnavailableError } from './dependency-unavailable.ts';
-import { type ParticipationBatchOutcome, type ParticipationStore, recordParticipations } from './record-participations.ts';
+import {
+  type Participation,
+  type ParticipationBatchOutcome,
+  type ParticipationStore,
+  recordParticipations,
+} from './record-participations.ts';
 import { RecordRefusedError, StoreMisconfiguredError } from './store-errors.ts';
 
 /** A message as read and parsed by the inbound adapter; `source` is the adapter's own handle on it. */
 export type ReceivedParticipation<S> =
-  | { ok: true; kind: 'dating'; event: DatingParticipationReceived; source: S }
-  | { ok: true; kind: 'study'; event: StudyParticipationReceived; source: S }
+  | { ok: true; kind: ParticipationKind; event: Participation; source: S }
   | { ok: false; reason: string; detail: string; source: S };
 
 export interface DeadLetter<S> {
@@ -49,12 +54,7 @@ export interface IngestionLog {
 }
 
 /** The consumer was asked to stop while a batch waited for a retry: the batch is not done and must not be committed. */
-export class StopRequested extends Error {
-  constructor() {
-    super('stop requested');
-    this.name = 'StopRequested';
-  }
-}
+export { Stopped as StopRequested };
 
 /** The store cannot work as deployed: retrying would only spin, so ingestion stops and someone must act. */
 export class IngestionHalted extends Error {
@@ -73,8 +73,8 @@ export interface IngestionDeps<S> {
   signal: AbortSignal;
   log: IngestionLog;
   observer?: IngestionObserver;
-  /** The wait after `failures` failed attempts in a row. */
-  backoffMs?: (failures: number) => number;
+  /** The waits between failed attempts; default STORE_BACKOFF. */
+  backoff?: Backoff;
 }
 
 export interface IngestionOutcome<S> extends ParticipationBatchOutcome {
@@ -82,11 +82,8 @@ export interface IngestionOutcome<S> extends ParticipationBatchOutcome {
   deadLettered: DeadLetter<S>[];
 }
 
-const MAX_BACKOFF_MS = 5000;
-
-export function cappedBackoffMs(failures: number): number {
-  return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 6));
-}
+/** 200 ms, doubling to 5 s: a short outage costs little latency, a long one little load. */
+export const STORE_BACKOFF: Backoff = { firstMs: 200, maxMs: 5_000 };
 
 export function classifyStoreFailure(error: unknown): StoreFailure {
   if (error instanceof RecordRefusedError) return 'refused';
@@ -118,12 +115,11 @@ export async function ingestParticipations<S>(
     // Something in the batch is refused for what it is: find it one message at a time, so that one bad message
     // neither stalls the partition nor takes the good ones with it.
     deps.log.error({ err: error, messages: valid.length }, 'batch refused by the store; recording message by message');
-    outcome = { datingRecorded: 0, studyRecorded: 0, duplicates: 0 };
+    outcome = { recorded: new Map(), duplicates: 0 };
     for (const message of valid) {
       try {
         const single = await recordRetrying(deps, 'record one participation', [message]);
-        outcome.datingRecorded += single.datingRecorded;
-        outcome.studyRecorded += single.studyRecorded;
+        for (const [kind, count] of single.recorded) outcome.recorded.set(kind, (outcome.recorded.get(kind) ?? 0) + count);
         outcome.duplicates += single.duplicates;
       } catch (singleError) {
         if (!(singleError instanceof RecordRefusedError)) throw singleError;
@@ -134,7 +130,7 @@ export async function ingestParticipations<S>(
 
   // Before the caller commits past them: a crash re-delivers a letter rather than drops it.
   if (letters.length > 0) {
-    await retrying(
+    await retryingClassified(
       deps,
       'write dead letters',
       () => deps.deadLetters.send(letters),
@@ -149,16 +145,10 @@ function recordRetrying<S>(
   what: string,
   messages: readonly Exclude<ReceivedParticipation<S>, { ok: false }>[],
 ): Promise<ParticipationBatchOutcome> {
-  const dating: DatingParticipationReceived[] = [];
-  const study: StudyParticipationReceived[] = [];
-  for (const message of messages) {
-    if (message.kind === 'dating') dating.push(message.event);
-    else study.push(message.event);
-  }
-  return retrying(
+  return retryingClassified(
     deps,
     what,
-    () => recordParticipations({ store: deps.store, zone: deps.zone, now: deps.now }, { dating, study }),
+    () => recordParticipations({ store: deps.store, zone: deps.zone, now: deps.now }, messages),
     (error) => {
       const failure = classifyStoreFailure(error);
       deps.observer?.storeFailed(failure);
@@ -168,45 +158,30 @@ function recordRetrying<S>(
 }
 
 /** Runs `work` until it succeeds; a refusal is the caller's to handle, a fatal failure halts, the rest is retried. */
-async function retrying<S, T>(
+function retryingClassified<S, T>(
   deps: IngestionDeps<S>,
   what: string,
   work: () => Promise<T>,
   classify: (error: unknown) => StoreFailure,
 ): Promise<T> {
-  const backoffMs = deps.backoffMs ?? cappedBackoffMs;
-  for (let failures = 0; ; ) {
-    // The first attempt runs even when stopping: a stop finishes the batch in hand if it can.
-    if (failures > 0 && deps.signal.aborted) throw new StopRequested();
-    try {
-      return await work();
-    } catch (error) {
+  const failures = new WeakMap<object, StoreFailure>();
+  return retrying(work, {
+    signal: deps.signal,
+    backoff: deps.backoff ?? STORE_BACKOFF,
+    isTransient: (error) => {
       const failure = classify(error);
-      if (failure === 'refused') throw error;
       if (failure === 'fatal') throw new IngestionHalted(error);
-      failures++;
+      if (typeof error === 'object' && error !== null) failures.set(error, failure);
+      return failure !== 'refused';
+    },
+    onRetry: (error, attempt) => {
+      const failure = typeof error === 'object' && error !== null ? failures.get(error) : undefined;
       if (failure === 'unknown') {
-        if (failures === 1 || failures % 10 === 0)
-          deps.log.error({ err: error, attempt: failures }, `${what}: unexpected error; retrying (never dead-lettered)`);
-      } else if (failures === 1 || failures % 20 === 0) {
-        deps.log.warn({ err: error, attempt: failures }, `${what}: dependency unavailable; retrying`);
+        if (worthLogging(attempt, 10))
+          deps.log.error({ err: error, attempt }, `${what}: unexpected error; retrying (never dead-lettered)`);
+      } else if (worthLogging(attempt)) {
+        deps.log.warn({ err: error, attempt }, `${what}: dependency unavailable; retrying`);
       }
-      await pause(backoffMs(failures), deps.signal);
-    }
-  }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new StopRequested());
-  return new Promise((resolve, reject) => {
-    const stop = () => {
-      clearTimeout(timer);
-      reject(new StopRequested());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', stop, { once: true });
+    },
   });
 }

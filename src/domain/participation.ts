@@ -81,12 +81,12 @@ export function studyParticipationFrom(event: StudyParticipationReceived, record
 }
 
 /** The identity of a participation for deduplication. */
-export function participationKey(p: { meetingId: Uuid; userId: Uuid }): string {
+export function participationKey(p: { meetingId: string; userId: string }): string {
   return `${p.meetingId}/${p.userId}`;
 }
 
 /** Keeps the first of each (meeting, user) in a batch: the rest are redeliveries. */
-export function firstPerParticipation<T extends { meetingId: Uuid; userId: Uuid }>(items: readonly T[]): T[] {
+export function firstPerParticipation<T extends { meetingId: string; userId: string }>(items: readonly T[]): T[] {
   const seen = new Set<string>();
   const firsts: T[] = [];
   for (const item of items) {

@@ -44,10 +44,10 @@ describe('participation consumer', () => {
         ingestParticipations(
           {
             store: {
-              recordBatch: async ({ dating, study }) => {
+              recordBatch: async (batch) => {
                 await new Promise((resolve) => setTimeout(resolve, 150));
-                for (const p of [...dating, ...study]) recorded.add(p.meetingId);
-                return { datingRecorded: dating.length, studyRecorded: study.length };
+                for (const participations of batch.values()) for (const p of participations) recorded.add(p.meetingId);
+                return new Map([...batch].map(([kind, participations]) => [kind, participations.length]));
               },
             },
             deadLetters: deadLetterTopics(deadLetterProducer, config.kafkaGroupId),

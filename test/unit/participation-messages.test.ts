@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseParticipation } from '../../src/adapters/kafka/participation-messages.ts';
+import { datingParticipation } from '../../src/record-kinds/dating-participation.ts';
+import { studyParticipation } from '../../src/record-kinds/study-participation.ts';
 
 const zone = 'Asia/Seoul';
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -27,24 +29,28 @@ const study = {
 
 describe('parseParticipation', () => {
   it("reads the dating service's sample from peer-contract.md, cutting the fraction to 6 digits", () => {
-    expect(parseParticipation('dating', bytes(dating), zone)).toEqual({
+    expect(parseParticipation(datingParticipation, bytes(dating), zone)).toEqual({
       ok: true,
-      kind: 'dating',
+      kind: datingParticipation,
       event: { ...dating, createdAt: '2025-04-20T10:11:12.123456' },
     });
   });
 
   it("reads the study service's sample, keeping a one-digit fraction", () => {
-    expect(parseParticipation('study', bytes(study), zone)).toEqual({ ok: true, kind: 'study', event: study });
+    expect(parseParticipation(studyParticipation, bytes(study), zone)).toEqual({
+      ok: true,
+      kind: studyParticipation,
+      event: study,
+    });
   });
 
   it('ignores unknown fields, lower-cases UUIDs and converts offsets into the business zone', () => {
     const parsed = parseParticipation(
-      'dating',
+      datingParticipation,
       bytes({ ...dating, userId: dating.userId.toUpperCase(), when: '2025-05-01T10:30:00Z', newField: [1, 2] }),
       zone,
     );
-    expect(parsed.ok && parsed.kind === 'dating' && parsed.event).toMatchObject({
+    expect(parsed.ok && parsed.kind === datingParticipation && parsed.event).toMatchObject({
       userId: dating.userId,
       when: '2025-05-01T19:30:00',
     });
@@ -65,7 +71,7 @@ describe('parseParticipation', () => {
     ['Jackson timestamps as arrays', bytes({ ...dating, when: [2025, 5, 1, 19, 30] }), 'schema-violation'],
     ['an impossible date', bytes({ ...dating, when: '2025-02-30T19:30:00' }), 'invalid-date-time'],
   ])('refuses %s with the reason %s', (_, value, reason) => {
-    const parsed = parseParticipation('dating', value as Buffer | undefined, zone);
+    const parsed = parseParticipation(datingParticipation, value as Buffer | undefined, zone);
     expect(parsed).toMatchObject({ ok: false, reason });
     expect(!parsed.ok && parsed.detail.length).toBeGreaterThan(0);
   });
@@ -79,21 +85,23 @@ describe('parseParticipation', () => {
 
   it.each(Object.entries(names255))('accepts a name of exactly 255 characters of %s', (_, name) => {
     expect([...name]).toHaveLength(255);
-    expect(parseParticipation('dating', bytes({ ...dating, studyMeetingEventName: name }), zone)).toMatchObject({
+    expect(parseParticipation(datingParticipation, bytes({ ...dating, studyMeetingEventName: name }), zone)).toMatchObject({
       ok: true,
       event: { studyMeetingEventName: name },
     });
-    expect(parseParticipation('study', bytes({ ...study, studyGroupName: name, meetingName: name }), zone).ok).toBe(true);
+    expect(parseParticipation(studyParticipation, bytes({ ...study, studyGroupName: name, meetingName: name }), zone).ok).toBe(
+      true,
+    );
   });
 
   it.each(Object.entries(names255))('refuses a name of 256 characters of %s, naming the limit', (_, name) => {
-    const parsed = parseParticipation('study', bytes({ ...study, meetingName: `${name}x` }), zone);
+    const parsed = parseParticipation(studyParticipation, bytes({ ...study, meetingName: `${name}x` }), zone);
     expect(parsed).toMatchObject({ ok: false, reason: 'schema-violation' });
     expect(!parsed.ok && parsed.detail).toContain('meetingName: Expected string length less or equal to 255 characters');
   });
 
   it('names the field that is wrong', () => {
-    const parsed = parseParticipation('study', bytes({ ...study, completedAt: undefined }), zone);
+    const parsed = parseParticipation(studyParticipation, bytes({ ...study, completedAt: undefined }), zone);
     expect(!parsed.ok && parsed.detail).toContain('completedAt');
   });
 });

@@ -12,15 +12,18 @@ import {
   MessagesStreamModes,
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { backoffMs, pause, worthLogging } from '../../app/background-loop.ts';
 import {
   IngestionHalted,
   type IngestionOutcome,
   type ReceivedParticipation,
   StopRequested,
 } from '../../app/ingest-participations.ts';
-import type { ParticipationBatchOutcome } from '../../app/record-participations.ts';
+import { type ParticipationBatchOutcome, recordedTotal } from '../../app/record-participations.ts';
 import type { TopicNames } from '../../config.ts';
-import { type ParticipationKind, parseParticipation } from './participation-messages.ts';
+import type { ParticipationKind } from '../../record-kinds/record-kind.ts';
+import { consumedTopic, PARTICIPATION_KINDS, participationKindOfTopic } from '../../record-kinds/registry.ts';
+import { parseParticipation } from './participation-messages.ts';
 
 export type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
@@ -50,7 +53,8 @@ export interface ParticipationConsumerOptions {
   onHalt?: (error: IngestionHalted) => void;
 }
 
-const MAX_BACKOFF_MS = 5000;
+/** After the consumer itself failed (broker away, a rebalance gone wrong): 500 ms, doubling to 5 s. */
+const RESTART_BACKOFF = { firstMs: 500, maxMs: 5_000 };
 
 export class ParticipationConsumer {
   readonly #options: ParticipationConsumerOptions;
@@ -96,10 +100,7 @@ export class ParticipationConsumer {
       this.#consumer.on('consumer:lag', onLag);
       // Lag is noise when it cannot be computed (broker away); the consumer's own errors are logged elsewhere.
       this.#consumer.on('consumer:lag:error', () => undefined);
-      this.#consumer.startLagMonitoring(
-        { topics: [topics.datingParticipationCompleted, topics.studyParticipationCompleted] },
-        5_000,
-      );
+      this.#consumer.startLagMonitoring({ topics: this.#topics(topics) }, 5_000);
     }
     this.#loop = this.#run();
   }
@@ -117,8 +118,15 @@ export class ParticipationConsumer {
     await new Promise<void>((resolve) => this.#consumer.close(true, () => resolve()));
   }
 
+  #topics(topics: TopicNames): string[] {
+    return PARTICIPATION_KINDS.map((kind) => consumedTopic(kind, topics));
+  }
+
   #kindOf(topic: string): ParticipationKind {
-    return topic === this.#options.topics.datingParticipationCompleted ? 'dating' : 'study';
+    const kind = participationKindOfTopic(topic, this.#options.topics);
+    // The consumer subscribes to these topics only.
+    if (kind === undefined) throw new Error(`message from ${topic}, which no participation kind is consumed from`);
+    return kind;
   }
 
   async #run(): Promise<void> {
@@ -127,7 +135,7 @@ export class ParticipationConsumer {
     while (this.#running) {
       try {
         this.#stream = await this.#consumer.consume({
-          topics: [topics.datingParticipationCompleted, topics.studyParticipationCompleted],
+          topics: this.#topics(topics),
           mode: MessagesStreamModes.COMMITTED,
           fallbackMode: MessagesStreamFallbackModes.EARLIEST,
           autocommit: false,
@@ -146,11 +154,10 @@ export class ParticipationConsumer {
           break;
         }
         failures++;
-        if (failures === 1 || failures % 10 === 0)
-          logger.error({ err: error, failures }, 'participation consumer failed; restarting');
+        if (worthLogging(failures, 10)) logger.error({ err: error, failures }, 'participation consumer failed; restarting');
         await this.#stream?.close().catch(() => undefined);
         this.#stream = undefined;
-        await this.#pause(Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 5)));
+        await pause(backoffMs(failures, RESTART_BACKOFF), this.#stopping.signal);
       }
     }
   }
@@ -223,7 +230,7 @@ export class ParticipationConsumer {
     logger.info(
       {
         messages: batch.length,
-        recorded: outcome.datingRecorded + outcome.studyRecorded,
+        recorded: recordedTotal(outcome),
         duplicates: outcome.duplicates,
         deadLettered: outcome.deadLettered.length,
         ms: Math.round(ms * 10) / 10,
@@ -252,18 +259,5 @@ export class ParticipationConsumer {
         'offset commit failed; messages may be re-delivered',
       );
     }
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        if (self.#interrupt === done) self.#interrupt = undefined;
-        resolve();
-      }
-      this.#interrupt = done;
-    });
   }
 }

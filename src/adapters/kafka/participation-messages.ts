@@ -4,15 +4,12 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { DatingParticipationReceivedSchema, StudyParticipationReceivedSchema } from '../../contracts/participation-events.ts';
-import { type LocalDateTime, parseWireDateTime } from '../../domain/local-date-time.ts';
-import type { DatingParticipationReceived, StudyParticipationReceived, Uuid } from '../../domain/participation.ts';
-
-export type ParticipationKind = 'dating' | 'study';
+import type { Participation } from '../../app/record-participations.ts';
+import { parseWireDateTime } from '../../domain/local-date-time.ts';
+import type { ParticipationKind } from '../../record-kinds/record-kind.ts';
 
 export type ParsedParticipation =
-  | { ok: true; kind: 'dating'; event: DatingParticipationReceived }
-  | { ok: true; kind: 'study'; event: StudyParticipationReceived }
+  | { ok: true; kind: ParticipationKind; event: Participation }
   | { ok: false; reason: PoisonReason; detail: string };
 
 /** Stable codes for the `dlq-reason` header (the last one is the ingestion use case's STORE_REFUSED). */
@@ -24,8 +21,19 @@ export type PoisonReason =
   | 'invalid-date-time'
   | 'processing-failed';
 
-const checkDating = TypeCompiler.Compile(DatingParticipationReceivedSchema);
-const checkStudy = TypeCompiler.Compile(StudyParticipationReceivedSchema);
+type Checker = ReturnType<typeof TypeCompiler.Compile<TSchema>>;
+
+// Each kind's schema is compiled once, on its first message.
+const checkers = new WeakMap<ParticipationKind, Checker>();
+
+function checkerOf(kind: ParticipationKind): Checker {
+  let checker = checkers.get(kind);
+  if (checker === undefined) {
+    checker = TypeCompiler.Compile(kind.consumed.schema as TSchema);
+    checkers.set(kind, checker);
+  }
+  return checker;
+}
 
 function schemaProblem(
   check: { Errors(value: unknown): Iterable<{ path: string; message: string; value: unknown; schema: TSchema }> },
@@ -44,22 +52,6 @@ function schemaProblem(
   }
   return problems.join('; ');
 }
-
-function dates<const K extends string>(
-  message: Record<K, string>,
-  fields: readonly K[],
-  zone: string,
-): { ok: true; values: Record<K, LocalDateTime> } | { ok: false; detail: string } {
-  const values = {} as Record<K, LocalDateTime>;
-  for (const field of fields) {
-    const parsed = parseWireDateTime(message[field], zone);
-    if (!parsed.ok) return { ok: false, detail: `${field} "${message[field]}" ${parsed.reason}` };
-    values[field] = parsed.value;
-  }
-  return { ok: true, values };
-}
-
-const uuid = (text: string) => text.toLowerCase() as Uuid;
 
 function validated<T extends TSchema>(
   check: ReturnType<typeof TypeCompiler.Compile<T>>,
@@ -80,39 +72,23 @@ function validated<T extends TSchema>(
 }
 
 export function parseParticipation(kind: ParticipationKind, value: Buffer | undefined, zone: string): ParsedParticipation {
-  if (kind === 'dating') {
-    const result = validated(checkDating, value);
-    if (!result.ok) return result;
-    const message = result.message as { [K in keyof DatingParticipationReceived]: string };
-    const times = dates(message, ['when', 'createdAt'] as const, zone);
-    if (!times.ok) return { ok: false, reason: 'invalid-date-time', detail: times.detail };
-    return {
-      ok: true,
-      kind,
-      event: {
-        studyGroupId: uuid(message.studyGroupId),
-        userId: uuid(message.userId),
-        meetingId: uuid(message.meetingId),
-        studyMeetingEventName: message.studyMeetingEventName,
-        ...times.values,
-      },
-    };
-  }
-  const result = validated(checkStudy, value);
+  const result = validated(checkerOf(kind), value);
   if (!result.ok) return result;
-  const message = result.message as { [K in keyof StudyParticipationReceived]: string };
-  const times = dates(message, ['completedAt'] as const, zone);
-  if (!times.ok) return { ok: false, reason: 'invalid-date-time', detail: times.detail };
-  return {
-    ok: true,
-    kind,
-    event: {
-      studyGroupId: uuid(message.studyGroupId),
-      userId: uuid(message.userId),
-      meetingId: uuid(message.meetingId),
-      studyGroupName: message.studyGroupName,
-      meetingName: message.meetingName,
-      ...times.values,
-    },
-  };
+  // Schema-checked: the named fields are strings. UUIDs are stored lower-case, so that one id in two letter cases
+  // is one participation; date-times are converted to the business zone.
+  const event = { ...(result.message as Record<string, string>) };
+  for (const field of kind.consumed.uuidFields) event[field] = (event[field] as string).toLowerCase();
+  for (const field of kind.consumed.dateFields) {
+    const parsed = parseWireDateTime(event[field] as string, zone);
+    if (!parsed.ok) return { ok: false, reason: 'invalid-date-time', detail: `${field} "${event[field]}" ${parsed.reason}` };
+    event[field] = parsed.value;
+  }
+  return { ok: true, kind, event: pick(event, kind.consumed.schema.properties) as Participation };
+}
+
+/** Only the contract's fields: unknown ones are ignored, not carried along. */
+function pick(message: Record<string, string>, properties: object): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const field of Object.keys(properties)) if (field in message) picked[field] = message[field] as string;
+  return picked;
 }

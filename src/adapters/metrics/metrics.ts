@@ -132,8 +132,7 @@ export class ServiceMetrics {
         this.#consumed.inc({ topic }, counts.consumed);
         if (counts.deadLettered > 0) this.#deadLettered.inc({ topic }, counts.deadLettered);
       }
-      if (outcome.datingRecorded > 0) this.#recorded.inc({ kind: 'dating' }, outcome.datingRecorded);
-      if (outcome.studyRecorded > 0) this.#recorded.inc({ kind: 'study' }, outcome.studyRecorded);
+      for (const [kind, count] of outcome.recorded) this.#recorded.inc({ kind }, count);
       if (outcome.duplicates > 0) this.#deduplicated.inc(outcome.duplicates);
     },
   };

@@ -1,5 +1,6 @@
-// Dating and study participations in MySQL, a whole fetched batch per transaction (multi-row statements).
-// Deduplication is by the unique key (meeting_id, user_id): rows already stored are filtered out first, and
+// Participations of every kind in MySQL (each kind's table and row mapping from the record-kind registry), a
+// whole fetched batch per transaction (multi-row statements). Deduplication is by the unique key (meeting_id,
+// user_id): rows already stored are filtered out first, and
 // a concurrent writer that slips in between makes the insert fail on the key, after which the whole batch
 // is retried and the second read sees that row.
 // Each attempt has a deadline: a database that hangs instead of refusing (a frozen server, a network black hole)
@@ -11,56 +12,13 @@
 // array of rows and `IN (?)` with an array, escaping every value.
 
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import type { ParticipationStore } from '../../app/record-participations.ts';
-import {
-  type NewDatingParticipation,
-  type NewStudyParticipation,
-  participationKey,
-  type Uuid,
-} from '../../domain/participation.ts';
-import { toSqlDateTime } from '../../record-kinds/row-text.ts';
+import type { Participation, ParticipationStore } from '../../app/record-participations.ts';
+import { participationKey } from '../../domain/participation.ts';
+import type { ParticipationKind } from '../../record-kinds/record-kind.ts';
 import { type Database, isDeadlock, isDuplicateKey, releaseAfterFailure, storeErrorOf } from './database.ts';
 import { isDeadlineExpired, withDeadline } from './deadline.ts';
 
 const MAX_ATTEMPTS = 5;
-
-/** One participation table: its columns in insert order, and a participation's values for them. */
-interface ParticipationTable<T extends { meetingId: Uuid; userId: Uuid }> {
-  name: 'dating_participations' | 'study_participations';
-  eventType: string;
-  columns: readonly string[];
-  row(participation: T): unknown[];
-}
-
-const DATING: ParticipationTable<NewDatingParticipation> = {
-  name: 'dating_participations',
-  eventType: 'DatingParticipationRecorded',
-  columns: ['dating_group_id', 'user_id', 'meeting_id', 'event_name', 'scheduled_at', 'meeting_created_at', 'recorded_at'],
-  row: (p) => [
-    p.datingGroupId,
-    p.userId,
-    p.meetingId,
-    p.eventName,
-    toSqlDateTime(p.scheduledAt),
-    toSqlDateTime(p.meetingCreatedAt),
-    toSqlDateTime(p.recordedAt),
-  ],
-};
-
-const STUDY: ParticipationTable<NewStudyParticipation> = {
-  name: 'study_participations',
-  eventType: 'StudyParticipationRecorded',
-  columns: ['study_group_id', 'user_id', 'meeting_id', 'study_group_name', 'meeting_name', 'completed_at', 'recorded_at'],
-  row: (p) => [
-    p.studyGroupId,
-    p.userId,
-    p.meetingId,
-    p.studyGroupName,
-    p.meetingName,
-    toSqlDateTime(p.completedAt),
-    toSqlDateTime(p.recordedAt),
-  ],
-};
 
 export class MysqlParticipationStore implements ParticipationStore {
   readonly #database: Database;
@@ -74,17 +32,15 @@ export class MysqlParticipationStore implements ParticipationStore {
     this.#onEventsWritten = options.onEventsWritten;
   }
 
-  async recordBatch(batch: {
-    dating: NewDatingParticipation[];
-    study: NewStudyParticipation[];
-  }): Promise<{ datingRecorded: number; studyRecorded: number }> {
+  async recordBatch(batch: ReadonlyMap<ParticipationKind, readonly Participation[]>): Promise<Map<ParticipationKind, number>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await this.#inTransaction(async (connection) => ({
-          datingRecorded: await record(connection, DATING, batch.dating),
-          studyRecorded: await record(connection, STUDY, batch.study),
-        }));
-        if (outcome.datingRecorded + outcome.studyRecorded > 0) this.#onEventsWritten();
+        const outcome = await this.#inTransaction(async (connection) => {
+          const recorded = new Map<ParticipationKind, number>();
+          for (const [kind, items] of batch) recorded.set(kind, await record(connection, kind, items));
+          return recorded;
+        });
+        if ([...outcome.values()].some((count) => count > 0)) this.#onEventsWritten();
         return outcome;
       } catch (error) {
         if ((isDuplicateKey(error) || isDeadlock(error)) && attempt < MAX_ATTEMPTS) continue;
@@ -132,22 +88,19 @@ export class MysqlParticipationStore implements ParticipationStore {
 }
 
 /** Stores the participations not stored yet, and an outbox row for each; answers how many were new. */
-async function record<T extends { meetingId: Uuid; userId: Uuid }>(
-  connection: PoolConnection,
-  table: ParticipationTable<T>,
-  items: readonly T[],
-): Promise<number> {
+async function record(connection: PoolConnection, kind: ParticipationKind, items: readonly Participation[]): Promise<number> {
   if (items.length === 0) return 0;
-  const stored = await storedIds(connection, table, items);
+  const { name } = kind.table;
+  const stored = await storedIds(connection, name, items);
   const fresh = items.filter((p) => !stored.has(participationKey(p)));
   if (fresh.length === 0) return 0;
-  await connection.query(`INSERT INTO ${table.name} (${table.columns.join(', ')}) VALUES ?`, [fresh.map(table.row)]);
+  await connection.query(`INSERT INTO ${name} (${kind.insertColumns.join(', ')}) VALUES ?`, [fresh.map((p) => kind.toRow(p))]);
   // Our own inserts are visible to our own transaction's read; the ids go to the outbox in insertion order.
-  const ids = await storedIds(connection, table, fresh);
+  const ids = await storedIds(connection, name, fresh);
   const outboxRows = fresh.map((p) => {
     const id = ids.get(participationKey(p));
     if (id === undefined) throw new Error(`participation ${participationKey(p)} not found right after its insert`);
-    return [table.eventType, id, null];
+    return [kind.eventType, id, null];
   });
   await connection.query('INSERT INTO outbox_events (event_type, record_id, traceparent) VALUES ?', [outboxRows]);
   return fresh.length;
@@ -156,14 +109,13 @@ async function record<T extends { meetingId: Uuid; userId: Uuid }>(
 /** Reads by meeting (the unique key's prefix, so an index range) and maps the (meeting, user) pairs to ids. */
 async function storedIds(
   connection: PoolConnection,
-  table: ParticipationTable<never>,
-  items: readonly { meetingId: Uuid; userId: Uuid }[],
+  table: string,
+  items: readonly Participation[],
 ): Promise<Map<string, number>> {
   const meetingIds = [...new Set(items.map((p) => p.meetingId))];
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT id, meeting_id, user_id FROM ${table.name} WHERE meeting_id IN (?)`,
-    [meetingIds],
-  );
+  const [rows] = await connection.query<RowDataPacket[]>(`SELECT id, meeting_id, user_id FROM ${table} WHERE meeting_id IN (?)`, [
+    meetingIds,
+  ]);
   const ids = new Map<string, number>();
   for (const r of rows) ids.set(participationKey({ meetingId: r.meeting_id, userId: r.user_id }), Number(r.id));
   return ids;
