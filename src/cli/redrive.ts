@@ -20,9 +20,9 @@ import {
   type RedriveSummary,
   redriveDeadLetters,
 } from '../app/redrive-dead-letters.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { instantOf } from '../domain/local-date-time.ts';
-import { timeBound, UsageError } from './arguments.ts';
+import { runTool, timeBound, UsageError } from './arguments.ts';
 
 /** Refusals listed one by one at most; beyond, only counted. */
 const MAX_LISTED_REFUSALS = 100;
@@ -155,21 +155,4 @@ async function main(): Promise<number> {
   return summary.complete ? 0 : 130;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (
-    error instanceof ConfigError ||
-    error instanceof UsageError ||
-    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  ) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 2;
-  } else if (error instanceof RedriveRefused) {
-    process.stderr.write(`redrive refused: ${error.message}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stderr.write(`redrive failed: ${(error as Error).stack ?? error}\n`);
-    process.exitCode = 1;
-  }
-}
+await runTool('redrive', main, (error) => (error instanceof RedriveRefused ? error.message : undefined));

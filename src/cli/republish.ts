@@ -10,11 +10,11 @@ import { openDatabase } from '../adapters/mysql/database.ts';
 import { MysqlOutboxStore } from '../adapters/mysql/outbox-store.ts';
 import { MysqlRepublishStore } from '../adapters/mysql/republish-store.ts';
 import { type RepublishProgress, type RepublishRange, republish } from '../app/republish.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import type { RecordKind } from '../record-kinds/record-kind.ts';
 import { RECORD_KINDS, recordKindNamed } from '../record-kinds/registry.ts';
 import { createLogger, migrate } from '../service.ts';
-import { timeBound, UsageError } from './arguments.ts';
+import { runTool, timeBound, UsageError } from './arguments.ts';
 
 function progressPrinter(): (p: RepublishProgress) => void {
   const started = performance.now();
@@ -118,18 +118,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (
-    error instanceof ConfigError ||
-    error instanceof UsageError ||
-    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  ) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`republish failed: ${(error as Error).stack ?? error}\n`);
-    process.exitCode = 1;
-  }
-}
+await runTool('republish', main);

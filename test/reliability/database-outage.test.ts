@@ -9,7 +9,7 @@ import { connectToDatabase } from '../../testkit/mysql.ts';
 import { startOwnDatabaseServer } from '../../testkit/own-database-server.ts';
 import { eventually } from '../../testkit/polling.ts';
 import { uniqueSuffix } from '../../testkit/service-environment.ts';
-import { describeProgress, groupProgress } from './support/group-offsets.ts';
+import { describeProgress, groupProgress, watchForCommitsPast } from './support/group-offsets.ts';
 import { storeCounts } from './support/ledger.ts';
 import { checkInTraffic, concludeScenario, feedInto, readAllPublished, startScenarioService } from './support/scenario.ts';
 
@@ -54,23 +54,13 @@ describe('database outage', () => {
       // Sent while the database is away: none of these can be stored, so no offset may move past them.
       const sentBefore = feed.placements.length;
       await feed.send({ count: 2_000, duplicateEvery: 10, perSecond: 1_000 });
-      const firstUnstorable = new Map<string, bigint>();
-      for (const p of feed.placements.slice(sentBefore)) {
-        const where = `${p.topic}:${p.partition}`;
-        const first = firstUnstorable.get(where);
-        if (first === undefined || p.offset < first) firstUnstorable.set(where, p.offset);
-      }
-      let offsetChecks = 0;
-      while (Date.now() < outageEnds) {
-        for (const p of await groupProgress(bootstrap, config.kafkaGroupId, inputTopics, config.kafkaTopicPartitions)) {
-          const limit = firstUnstorable.get(`${p.topic}:${p.partition}`);
-          if (limit !== undefined && p.committed > limit && problems.length < 5) {
-            problems.push(`${kind}: offset ${p.committed} committed on ${p.topic}:${p.partition} past unstored offset ${limit}`);
-          }
-        }
-        offsetChecks++;
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
+      const watched = await watchForCommitsPast(
+        feed.placements.slice(sentBefore),
+        { bootstrap, groupId: config.kafkaGroupId, topics: inputTopics, partitions: config.kafkaTopicPartitions },
+        outageEnds,
+      );
+      for (const problem of watched.commitsPast) problems.push(`${kind}: ${problem}`);
+      const offsetChecks = watched.checks;
       if (!service.running) problems.push(`${kind}: the service exited during the outage:\n${service.logTail(20)}`);
       if ((during.byStatus.get('503') ?? 0) === 0) problems.push(`${kind}: no 503 while the database was away`);
       if (during.slowestMs > NO_HANG_MS) problems.push(`${kind}: an answer took ${Math.round(during.slowestMs)} ms`);

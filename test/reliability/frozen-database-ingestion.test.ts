@@ -12,7 +12,7 @@ import { startOwnDatabaseServer } from '../../testkit/own-database-server.ts';
 import { eventually } from '../../testkit/polling.ts';
 import { uniqueSuffix } from '../../testkit/service-environment.ts';
 import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
-import { describeProgress, groupProgress } from './support/group-offsets.ts';
+import { describeProgress, groupProgress, watchForCommitsPast } from './support/group-offsets.ts';
 import { storeCounts } from './support/ledger.ts';
 import { concludeScenario, feedInto, readAllPublished } from './support/scenario.ts';
 
@@ -74,23 +74,13 @@ describe('frozen database during ingestion', () => {
     // Sent while the database hangs: none of these can be stored, so no offset may move past them.
     const sentBefore = feed.placements.length;
     await feed.send({ count: 2_000, duplicateEvery: 10, perSecond: 1_000 });
-    const firstUnstorable = new Map<string, bigint>();
-    for (const p of feed.placements.slice(sentBefore)) {
-      const where = `${p.topic}:${p.partition}`;
-      const first = firstUnstorable.get(where);
-      if (first === undefined || p.offset < first) firstUnstorable.set(where, p.offset);
-    }
-    let offsetChecks = 0;
-    while (Date.now() < thawAt) {
-      for (const p of await groupProgress(bootstrap, config.kafkaGroupId, inputTopics, config.kafkaTopicPartitions)) {
-        const limit = firstUnstorable.get(`${p.topic}:${p.partition}`);
-        if (limit !== undefined && p.committed > limit && problems.length < 5) {
-          problems.push(`offset ${p.committed} committed on ${p.topic}:${p.partition} past unstored offset ${limit}`);
-        }
-      }
-      offsetChecks++;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
+    const watched = await watchForCommitsPast(
+      feed.placements.slice(sentBefore),
+      { bootstrap, groupId: config.kafkaGroupId, topics: inputTopics, partitions: config.kafkaTopicPartitions },
+      thawAt,
+    );
+    for (const problem of watched.commitsPast) problems.push(problem);
+    const offsetChecks = watched.checks;
     const backoffs = backoffLines(service.logFile, frozenAt);
     const deadlines = backoffs.filter((line) => line.err?.message?.includes('took longer than')).length;
     if (!service.running) problems.push(`the service exited during the freeze:\n${service.logTail(20)}`);

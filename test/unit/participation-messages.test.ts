@@ -18,14 +18,8 @@ const dating = {
   createdAt: '2025-04-20T10:11:12.123456789',
 };
 
-const study = {
-  studyGroupId: '6f1c2a3e-8f64-4c1e-9a51-2f0b7d2c9e11',
-  userId: '0b8e7a52-3c2d-4e8f-9d1a-5c6b7a8e9f00',
-  meetingId: 'c3d5e7f9-2a4b-4c6d-8e0f-1a3b5c7d9e2f',
-  studyGroupName: '알고리즘 스터디',
-  meetingName: '3주차',
-  completedAt: '2025-05-02T21:00:00.5',
-};
+// The example the event catalogue shows for the study service's messages.
+const study = studyParticipation.consumed.example;
 
 describe('parseParticipation', () => {
   it("reads the dating service's sample from peer-contract.md, cutting the fraction to 6 digits", () => {

@@ -65,3 +65,33 @@ export async function groupMembers(bootstrap: string, groupId: string): Promise<
     await client.close();
   }
 }
+
+/**
+ * Watches the group while nothing of `unstorable` can be stored (its messages were sent during an outage) until
+ * `until`, once a second: answers each commit seen past the first of them on a partition, and how many checks ran.
+ */
+export async function watchForCommitsPast(
+  unstorable: readonly { topic: string; partition: number; offset: bigint }[],
+  group: { bootstrap: string; groupId: string; topics: string[]; partitions: number },
+  until: number,
+): Promise<{ commitsPast: string[]; checks: number }> {
+  const firstUnstorable = new Map<string, bigint>();
+  for (const p of unstorable) {
+    const where = `${p.topic}:${p.partition}`;
+    const first = firstUnstorable.get(where);
+    if (first === undefined || p.offset < first) firstUnstorable.set(where, p.offset);
+  }
+  const commitsPast: string[] = [];
+  let checks = 0;
+  while (Date.now() < until) {
+    for (const p of await groupProgress(group.bootstrap, group.groupId, group.topics, group.partitions)) {
+      const limit = firstUnstorable.get(`${p.topic}:${p.partition}`);
+      if (limit !== undefined && p.committed > limit && commitsPast.length < 5) {
+        commitsPast.push(`offset ${p.committed} committed on ${p.topic}:${p.partition} past unstored offset ${limit}`);
+      }
+    }
+    checks++;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return { commitsPast, checks };
+}
