@@ -40,7 +40,7 @@ export interface DeadLetterSink<S> {
 /** The reason of a message that the store refused on its own. */
 export const STORE_REFUSED = 'processing-failed';
 
-export type StoreFailure = 'refused' | 'unavailable' | 'unknown' | 'fatal';
+type StoreFailure = 'refused' | 'unavailable' | 'unknown' | 'fatal';
 
 export interface IngestionObserver {
   /** One failed attempt to record a batch or one message of it. */
@@ -48,7 +48,7 @@ export interface IngestionObserver {
 }
 
 /** What the use case says about its work (pino's logger fits). */
-export interface IngestionLog {
+interface IngestionLog {
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
 }
@@ -64,7 +64,7 @@ export class IngestionHalted extends Error {
   }
 }
 
-export interface IngestionDeps<S> {
+interface IngestionDeps<S> {
   store: ParticipationStore;
   deadLetters: DeadLetterSink<S>;
   zone: string;
@@ -83,9 +83,9 @@ export interface IngestionOutcome<S> extends ParticipationBatchOutcome {
 }
 
 /** 200 ms, doubling to 5 s: a short outage costs little latency, a long one little load. */
-export const STORE_BACKOFF: Backoff = { firstMs: 200, maxMs: 5_000 };
+const STORE_BACKOFF: Backoff = { firstMs: 200, maxMs: 5_000 };
 
-export function classifyStoreFailure(error: unknown): StoreFailure {
+function classifyStoreFailure(error: unknown): StoreFailure {
   if (error instanceof RecordRefusedError) return 'refused';
   if (error instanceof DependencyUnavailableError) return 'unavailable';
   if (error instanceof StoreMisconfiguredError) return 'fatal';

@@ -14,7 +14,7 @@ export interface AttendanceStore {
   findByUserAndDate(userId: OwnerId, date: BusinessDate): Promise<AttendanceRecord | undefined>;
 }
 
-export type RecordAttendanceResult =
+type RecordAttendanceResult =
   | { kind: 'created'; record: AttendanceRecord }
   | { kind: 'already-attended'; existing: AttendanceRecord }
   | { kind: 'in-future'; latestAllowed: LocalDateTime };

@@ -10,7 +10,7 @@ import type { ParticipationKind } from '../record-kinds/record-kind.ts';
 export type Participation = { meetingId: string; userId: string };
 
 /** A participation message as parsed, with the kind whose topic it came from. */
-export interface ReceivedOfKind {
+interface ReceivedOfKind {
   kind: ParticipationKind;
   event: Participation;
 }

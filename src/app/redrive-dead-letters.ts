@@ -48,7 +48,7 @@ export interface RedriveProgress {
   refused: number;
 }
 
-export interface RedriveOptions {
+interface RedriveOptions {
   /** Only letters dead-lettered at or after this (epoch ms); earlier ones are passed over for good. */
   from: number | undefined;
   /**

@@ -40,7 +40,7 @@ export interface RepublishProgress {
   resumedFrom: number;
 }
 
-export interface RepublishOptions {
+interface RepublishOptions {
   chunkSize: number;
   /** Enqueue the next chunk only while fewer events than this wait in the outbox. */
   maxBacklog: number;
@@ -49,7 +49,7 @@ export interface RepublishOptions {
   sleep(ms: number): Promise<void>;
 }
 
-export function republishJobKey(range: RepublishRange): string {
+function republishJobKey(range: RepublishRange): string {
   return `${range.kind.eventType}|${range.from ?? '-'}|${range.to ?? '-'}`;
 }
 

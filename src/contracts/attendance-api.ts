@@ -3,7 +3,7 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 
-export const LocalDateTimeText = Type.String({
+const LocalDateTimeText = Type.String({
   maxLength: 64,
   description:
     'ISO-8601 local date-time in the business time zone (Asia/Seoul by default), e.g. 2025-01-03T10:00:00; ' +

@@ -1,7 +1,7 @@
 // The Kafka contracts: what the dating and study services send (validated here, one definition per event),
 // and what this service publishes. The AsyncAPI document is generated from these same definitions.
 
-import { Kind, type Static, Type, TypeRegistry } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry } from '@sinclair/typebox';
 
 const UuidText = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
@@ -17,7 +17,7 @@ const WireDateTime = Type.String({
 });
 
 /** Characters as MySQL's utf8mb4 and JSON Schema count them: Unicode code points (an emoji is one, not two). */
-export function codePointLength(text: string): number {
+function codePointLength(text: string): number {
   let length = text.length;
   for (let i = 0; i < text.length - 1; i++) {
     const unit = text.charCodeAt(i);
@@ -42,7 +42,7 @@ TypeRegistry.Set<{ maxLength: number }>(
 );
 
 /** The longest name the VARCHAR(255) utf8mb4 columns hold, in characters (code points). */
-export const NAME_MAX_CHARACTERS = 255;
+const NAME_MAX_CHARACTERS = 255;
 
 // A longer name is refused here rather than failing (or being cut) in the store.
 const Name = Type.Unsafe<string>({
@@ -67,7 +67,6 @@ export const DatingParticipationReceivedSchema = Type.Object(
     description: 'Sent by the dating service when a user has taken part in a dating meeting. Unknown fields are ignored.',
   },
 );
-export type DatingParticipationReceivedMessage = Static<typeof DatingParticipationReceivedSchema>;
 
 export const StudyParticipationReceivedSchema = Type.Object(
   {
@@ -84,7 +83,6 @@ export const StudyParticipationReceivedSchema = Type.Object(
     description: 'Sent by the study service when a user has completed a study meeting. Unknown fields are ignored.',
   },
 );
-export type StudyParticipationReceivedMessage = Static<typeof StudyParticipationReceivedSchema>;
 
 const LocalDateTimeOut = Type.String({
   description: 'ISO-8601 local date-time in the business time zone, no offset (Jackson LocalDateTime).',

@@ -28,7 +28,7 @@ export interface NewAttendance {
 /** How far ahead of the server's clock a client's attendance time may be (clock skew between devices). */
 export const ATTENDANCE_FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-export type AttendancePlan = { kind: 'ready'; attendance: NewAttendance } | { kind: 'in-future'; latestAllowed: LocalDateTime };
+type AttendancePlan = { kind: 'ready'; attendance: NewAttendance } | { kind: 'in-future'; latestAllowed: LocalDateTime };
 
 export function planAttendance(input: {
   userId: OwnerId;

@@ -6,7 +6,7 @@ export type LocalDateTime = string & { readonly __brand: 'LocalDateTime' };
 /** The calendar date (`YYYY-MM-DD`) of a LocalDateTime in the business time zone. */
 export type BusinessDate = string & { readonly __brand: 'BusinessDate' };
 
-export type DateTimeParse = { ok: true; value: LocalDateTime } | { ok: false; reason: string };
+type DateTimeParse = { ok: true; value: LocalDateTime } | { ok: false; reason: string };
 
 // Jackson writes seconds even when zero, but accepts HH:mm too; both are accepted here.
 const WIRE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;

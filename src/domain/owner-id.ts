@@ -5,14 +5,14 @@
 
 export type OwnerId = string & { readonly __brand: 'OwnerId' };
 
-export const OWNER_ID_MAX_LENGTH = 64;
+const OWNER_ID_MAX_LENGTH = 64;
 
 /** The rule, in words, for refusals and the API documents. */
 export const OWNER_ID_RULE =
   `1 to ${OWNER_ID_MAX_LENGTH} printable ASCII characters (letters, digits, punctuation, inner spaces), ` +
   'e.g. user_1732500000000_123456789012 or an e-mail address; no other characters, no leading or trailing space';
 
-export type OwnerIdCheck = { ok: true; value: OwnerId } | { ok: false; reason: string };
+type OwnerIdCheck = { ok: true; value: OwnerId } | { ok: false; reason: string };
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;

@@ -14,8 +14,7 @@ const records = [attendance, ...participations] as const;
 export const PARTICIPATION_KINDS = participations as readonly ParticipationKind[];
 export const RECORD_KINDS = records as readonly RecordKind[];
 
-export type RecordKindName = (typeof records)[number]['name'];
-export type TopicKey = (typeof records)[number]['published']['key'] | (typeof participations)[number]['consumed']['key'];
+type TopicKey = (typeof records)[number]['published']['key'] | (typeof participations)[number]['consumed']['key'];
 /** The name of every topic this service reads or writes, by the key of its setting. */
 export type TopicNames = Record<TopicKey, string>;
 

@@ -10,6 +10,7 @@ import {
   ProblemResponse,
   RecordAttendanceBody,
 } from '../../contracts/attendance-api.ts';
+import { ATTENDANCE_FUTURE_TOLERANCE_MS } from '../../domain/attendance.ts';
 import { type LocalDateTime, parseWireDateTime } from '../../domain/local-date-time.ts';
 import { OWNER_ID_RULE } from '../../domain/owner-id.ts';
 import type { IdentityResolver } from './identity.ts';
@@ -19,6 +20,9 @@ import { sendProblem } from './problems.ts';
 function problem(description: string, schema: object = ProblemResponse) {
   return { description, content: { 'application/problem+json': { schema } } };
 }
+
+/** The clock-skew tolerance in words, e.g. "5 minutes". */
+const TOLERANCE = `${ATTENDANCE_FUTURE_TOLERANCE_MS / 60_000} minutes`;
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -57,7 +61,7 @@ export function attendanceRoutes(deps: {
           security: [{ ownerHeader: [] }, { bearerToken: [] }],
           response: {
             201: { description: 'Recorded', content: { 'application/json': { schema: AttendanceRecordResponse } } },
-            400: problem('Invalid body, attendance time more than 5 minutes ahead, or not a date-time'),
+            400: problem(`Invalid body, attendance time more than ${TOLERANCE} ahead, or not a date-time`),
             401: problem('The caller is not identified (comes with WWW-Authenticate); the detail names the rule broken'),
             403: problem('The identities of the request disagree (AUTH_MODE=jwt)'),
             409: problem('Already attended on that business date; `existing` is the record', AlreadyAttendedProblem),
@@ -105,7 +109,7 @@ export function attendanceRoutes(deps: {
             return sendProblem(
               reply,
               'attendanceInFuture',
-              `attendanceTime is more than 5 minutes ahead of the server clock (latest allowed now: ${result.latestAllowed}).`,
+              `attendanceTime is more than ${TOLERANCE} ahead of the server clock (latest allowed now: ${result.latestAllowed}).`,
             );
         }
       },

@@ -15,7 +15,7 @@ export type IdentityOutcome =
 
 export type IdentityResolver = (request: FastifyRequest) => Promise<IdentityOutcome>;
 
-export function ownerFromHeader(request: FastifyRequest): { ok: true; ownerId: OwnerId } | { ok: false; detail: string } {
+function ownerFromHeader(request: FastifyRequest): { ok: true; ownerId: OwnerId } | { ok: false; detail: string } {
   // Node joins a repeated header into one "a, b" value. A repeated header is ambiguous about who is calling:
   // refuse it rather than store the joined text as a user id.
   if ((request.raw.headersDistinct?.[OWNER_HEADER]?.length ?? 0) > 1) {

@@ -16,7 +16,7 @@ import { type AuthConfig, ConfigError } from '../../config.ts';
 import { parseOwnerId } from '../../domain/owner-id.ts';
 import { type IdentityOutcome, type IdentityResolver, OWNER_HEADER } from './identity.ts';
 
-export type JwtAuthConfig = Extract<AuthConfig, { mode: 'jwt' }>;
+type JwtAuthConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
 // Each key source admits only its own algorithms: a shared secret never verifies an RS256/ES256 token, and a
 // public key never becomes an HMAC secret (the HS256-signed-with-the-public-key confusion). `none` is in

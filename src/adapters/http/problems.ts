@@ -42,7 +42,7 @@ export const problemTypes = {
 
 export type ProblemKind = keyof typeof problemTypes;
 
-export interface ProblemBody {
+interface ProblemBody {
   type: string;
   title: string;
   status: number;

@@ -15,7 +15,7 @@ import { DLQ_HEADERS, REDRIVE_COUNT_HEADER } from './dead-letter.ts';
 import { type EventProducer, inRequests } from './kafka-clients.ts';
 
 /** A message as it came to its topic the first time: bytes, untouched. */
-export interface OriginalMessage {
+interface OriginalMessage {
   key: Buffer | undefined;
   value: Buffer;
   headers: [Buffer, Buffer][];

@@ -61,7 +61,7 @@ export const DLQ_HEADERS = {
  */
 export const REDRIVE_COUNT_HEADER = 'redrive-count';
 
-export async function sendToDeadLetters(producer: EventProducer, groupId: string, letters: DeadLetter[]): Promise<void> {
+async function sendToDeadLetters(producer: EventProducer, groupId: string, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
   const failedAt = new Date().toISOString();
   const messages = letters.map((letter) => {

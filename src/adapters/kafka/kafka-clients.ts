@@ -30,7 +30,7 @@ export interface EventProducer {
  * events with long names, or a few large dead letters, would then block their loop for good. So every send is
  * cut into requests of at most this size; a message larger than that travels alone.
  */
-export const MAX_REQUEST_BYTES = 512 * 1024;
+const MAX_REQUEST_BYTES = 512 * 1024;
 
 type OutgoingMessage = { key?: Bytes; value?: Bytes; headers?: Map<Bytes, Bytes> | Record<string, Bytes> };
 

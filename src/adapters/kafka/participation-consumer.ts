@@ -36,7 +36,7 @@ export interface ConsumerObserver {
   }): void;
 }
 
-export interface ParticipationConsumerOptions {
+interface ParticipationConsumerOptions {
   brokers: string[];
   clientId: string;
   groupId: string;

@@ -8,7 +8,7 @@ import type { Participation } from '../../app/record-participations.ts';
 import { parseWireDateTime } from '../../domain/local-date-time.ts';
 import type { ParticipationKind } from '../../record-kinds/record-kind.ts';
 
-export type ParsedParticipation =
+type ParsedParticipation =
   | { ok: true; kind: ParticipationKind; event: Participation }
   | { ok: false; reason: PoisonReason; detail: string };
 

@@ -82,7 +82,7 @@ export async function releaseAfterFailure(connection: PoolConnection, error: unk
 }
 
 /** True for errors that say "the database cannot serve now" rather than "this statement is wrong". */
-export function isDatabaseUnavailable(error: unknown): boolean {
+function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { code?: string; fatal?: boolean; errno?: number };
   return e.fatal === true || (e.code !== undefined && UNAVAILABLE_CODES.has(e.code));

@@ -4,7 +4,7 @@
 
 import type { Generated } from 'kysely';
 
-export interface AttendanceRecordsTable {
+interface AttendanceRecordsTable {
   id: Generated<number>;
   user_id: string;
   attendance_time: string;
@@ -12,7 +12,7 @@ export interface AttendanceRecordsTable {
   created_at: string;
 }
 
-export interface OutboxEventsTable {
+interface OutboxEventsTable {
   id: Generated<number>;
   event_type: string;
   record_id: number;
@@ -20,7 +20,7 @@ export interface OutboxEventsTable {
   created_at: Generated<string>;
 }
 
-export interface RepublishJobsTable {
+interface RepublishJobsTable {
   job_key: string;
   event_type: string;
   last_record_id: Generated<number>;
