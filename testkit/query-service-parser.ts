@@ -55,7 +55,7 @@ export async function ensureQueryServiceParser(): Promise<string> {
     if (!existsSync(join(classesDir, '.complete'))) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'javac is not installed' : (error as Error).message;
       throw new Error(
-        `Cannot compile the query service's parser (test/support/query-service-contract): ${reason}. Install a JDK 17+.`,
+        `Cannot compile the query service's parser (testkit/query-service-contract): ${reason}. Install a JDK 17+.`,
         { cause: error },
       );
     }

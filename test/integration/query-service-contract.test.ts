@@ -1,5 +1,5 @@
 // Our published events held against the GrewMeet query service's contract with its own parser (its event
-// classes and ObjectMapper, in Java: test/support/query-service-contract/). It fails on what would lose events
+// classes and ObjectMapper, in Java: testkit/query-service-contract/). It fails on what would lose events
 // there: a topic it does not listen on, a field it does not know (it fails on unknown properties and only logs),
 // a date-time it cannot read or reads as another time, a field it expects that we stopped sending.
 // Runs after every other integration test file (vitest.config.ts), since its last test reads all their events.
