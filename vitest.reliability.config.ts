@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm run test:reliability`: the crash, outage, scale-out and bad-input scenarios of issue 4. Apart from
+// `npm run test:reliability`: the crash, outage, scale-out and bad-input scenarios. Apart from
 // `npm test` because each scenario runs for a minute or more; one file at a time, since every scenario loads
 // the whole 2-core machine on purpose.
 export default defineConfig({
