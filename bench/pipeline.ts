@@ -5,8 +5,8 @@
 
 import { Admin } from '@platformatic/kafka';
 import { type Connection, createConnection } from 'mysql2/promise';
+import { type EventMessage, eventMessageBuilder } from '../src/adapters/kafka/event-publisher.ts';
 import { createEventProducer, type EventProducer } from '../src/adapters/kafka/kafka-clients.ts';
-import { type EventMessage, eventMessageBuilder } from '../src/adapters/kafka/outbox-relay.ts';
 import { connectionOptions } from '../src/adapters/mysql/database.ts';
 import { loadConfig } from '../src/config.ts';
 import type { LocalDateTime } from '../src/domain/local-date-time.ts';

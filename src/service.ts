@@ -9,7 +9,6 @@ import { gatewayIdentity } from './adapters/http/identity.ts';
 import { jwtIdentity } from './adapters/http/jwt-identity.ts';
 import { deadLetterTopics } from './adapters/kafka/dead-letter.ts';
 import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
-import { OutboxRelay } from './adapters/kafka/outbox-relay.ts';
 import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
 import { ServiceMetrics } from './adapters/metrics/metrics.ts';
 import { MysqlAttendanceStore } from './adapters/mysql/attendance-store.ts';
@@ -19,8 +18,10 @@ import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
 import { retrying, Stopped, worthLogging } from './app/background-loop.ts';
 import { type IngestionHalted, ingestParticipations } from './app/ingest-participations.ts';
+import type { OutboxRelay } from './app/outbox-relay.ts';
 import type { Config } from './config.ts';
 import { buildAsyncApiDocument } from './contracts/asyncapi.ts';
+import { createOutboxRelay } from './outbox-relay-wiring.ts';
 import { allTopics } from './record-kinds/registry.ts';
 
 const TOPIC_WAIT_AT_START_MS = 3_000;
@@ -89,18 +90,7 @@ export async function startService(config: Config, logger: Logger = createLogger
 
   const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database);
   const metrics = new ServiceMetrics({ outboxBacklog: () => outboxForHealth.backlog() });
-  const relay = new OutboxRelay({
-    store: new MysqlOutboxStore(config.databaseUrl, database),
-    producer,
-    topics: config.topics,
-    zone: config.businessTimeZone,
-    source: config.cloudEventsSource,
-    logger: logger.child({ component: 'outbox-relay' }),
-    pollIntervalMs: config.outboxPollIntervalMs,
-    lingerMs: config.outboxLingerMs,
-    batchSize: config.outboxBatchSize,
-    observer: metrics.relayObserver,
-  });
+  const relay = createOutboxRelay(config, { database, producer, logger, observer: metrics.relayObserver });
   const wakeRelay = () => relay.wake();
   const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
   const participationStore = new MysqlParticipationStore(database, {

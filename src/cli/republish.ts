@@ -5,12 +5,11 @@
 
 import { parseArgs } from 'node:util';
 import { createEventProducer } from '../adapters/kafka/kafka-clients.ts';
-import { OutboxRelay } from '../adapters/kafka/outbox-relay.ts';
 import { openDatabase } from '../adapters/mysql/database.ts';
-import { MysqlOutboxStore } from '../adapters/mysql/outbox-store.ts';
 import { MysqlRepublishStore } from '../adapters/mysql/republish-store.ts';
 import { type RepublishProgress, type RepublishRange, republish } from '../app/republish.ts';
 import { loadConfig } from '../config.ts';
+import { createOutboxRelay } from '../outbox-relay-wiring.ts';
 import type { RecordKind } from '../record-kinds/record-kind.ts';
 import { RECORD_KINDS, recordKindNamed } from '../record-kinds/registry.ts';
 import { createLogger, migrate } from '../service.ts';
@@ -61,17 +60,8 @@ async function main(): Promise<number> {
   const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
   const database = openDatabase(config.databaseUrl, 4);
   const producer = createEventProducer({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-republish` });
-  const outbox = new MysqlOutboxStore(config.databaseUrl, database);
-  const relay = new OutboxRelay({
-    store: outbox,
-    producer,
-    topics: config.topics,
-    zone: config.businessTimeZone,
-    source: config.cloudEventsSource,
-    logger,
-    pollIntervalMs: config.outboxPollIntervalMs,
-    batchSize: config.outboxBatchSize,
-  });
+  // The service's relay, settings and all: it may be the one that publishes while no service runs.
+  const relay = createOutboxRelay(config, { database, producer, logger });
   const store = new MysqlRepublishStore(database.db);
   let stopRequested = false;
   process.once('SIGINT', () => {

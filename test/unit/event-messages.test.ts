@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventMessageBuilder, type RecordEvent } from '../../src/adapters/kafka/outbox-relay.ts';
+import { eventMessageBuilder } from '../../src/adapters/kafka/event-publisher.ts';
+import type { RecordEvent } from '../../src/app/outbox-relay.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import type { AttendanceRecord } from '../../src/domain/attendance.ts';
 import { eventIdOf } from '../../src/domain/events.ts';

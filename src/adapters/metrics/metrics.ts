@@ -3,7 +3,7 @@
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestionObserver } from '../../app/ingest-participations.ts';
-import type { RelayObserver } from '../kafka/outbox-relay.ts';
+import type { RelayObserver } from '../../app/outbox-relay.ts';
 import type { ConsumerObserver } from '../kafka/participation-consumer.ts';
 
 export class ServiceMetrics {

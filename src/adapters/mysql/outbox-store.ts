@@ -6,18 +6,10 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import type { OutboxReader, PendingEvent } from '../../app/outbox-relay.ts';
 import type { RecordKind, StoredRecord } from '../../record-kinds/record-kind.ts';
 import { RECORD_KINDS, recordKindOfEventType } from '../../record-kinds/registry.ts';
 import { connectionOptions, type Database } from './database.ts';
-
-/** An outbox row with the record its event is built from. */
-export interface PendingEvent {
-  outboxId: number;
-  traceparent: string | null;
-  ageAtReadMs: number;
-  kind: RecordKind;
-  record: StoredRecord;
-}
 
 interface OutboxRow {
   id: number;
@@ -27,7 +19,7 @@ interface OutboxRow {
   age_us: number | null;
 }
 
-export class MysqlOutboxStore {
+export class MysqlOutboxStore implements OutboxReader {
   readonly #databaseUrl: string;
   readonly #database: Database;
   readonly #lockName: string;
