@@ -7,12 +7,13 @@ import pino, { type Logger } from 'pino';
 import { createHttpApi } from './adapters/http/http-api.ts';
 import { gatewayIdentity } from './adapters/http/identity.ts';
 import { jwtIdentity } from './adapters/http/jwt-identity.ts';
+import type { ReadinessCheck } from './adapters/http/operations-routes.ts';
 import { deadLetterTopics } from './adapters/kafka/dead-letter.ts';
-import { createEventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
+import { createEventProducer, type EventProducer, ensureTopics } from './adapters/kafka/kafka-clients.ts';
 import { ParticipationConsumer } from './adapters/kafka/participation-consumer.ts';
 import { ServiceMetrics } from './adapters/metrics/metrics.ts';
 import { MysqlAttendanceStore } from './adapters/mysql/attendance-store.ts';
-import { openDatabase } from './adapters/mysql/database.ts';
+import { type Database, openDatabase } from './adapters/mysql/database.ts';
 import { ensureDatabaseExists, migrateToLatest } from './adapters/mysql/migrator.ts';
 import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
@@ -97,70 +98,17 @@ export async function startService(config: Config, logger: Logger = createLogger
     timeoutMs: config.databaseBatchTimeoutMs,
     onEventsWritten: wakeRelay,
   });
-  const consumerLogger = logger.child({ component: 'participation-consumer' });
-  const deadLetters = deadLetterTopics(producer, config.kafkaGroupId);
   let halt: (error: IngestionHalted) => void = () => undefined;
   const halted = new Promise<IngestionHalted>((resolve) => {
     halt = resolve;
   });
   const consumer = config.consumersEnabled
-    ? new ParticipationConsumer({
-        brokers: config.kafkaBrokers,
-        clientId: config.kafkaClientId,
-        groupId: config.kafkaGroupId,
-        topics: config.topics,
-        zone: config.businessTimeZone,
-        maxBatch: config.consumerMaxBatch,
-        logger: consumerLogger,
-        observer: metrics.consumerObserver,
-        onLag: (lag) => metrics.observeConsumerLag(lag),
-        onHalt: halt,
-        ingest: (batch, signal) =>
-          ingestParticipations(
-            {
-              store: participationStore,
-              deadLetters,
-              zone: config.businessTimeZone,
-              now: Date.now,
-              signal,
-              log: consumerLogger,
-              observer: metrics.ingestionObserver,
-            },
-            batch,
-          ),
-      })
+    ? participationConsumer(config, { logger, producer, store: participationStore, metrics, onHalt: halt })
     : undefined;
 
-  // Topics are created in the background until it succeeds: a service started while Kafka is down still serves
-  // HTTP (events wait in the outbox) and its relay publishes once the broker is back and the topics exist.
   const stopProvisioning = new AbortController();
   const topicProvisioning = config.kafkaCreateTopics
-    ? retrying(
-        () =>
-          ensureTopics({
-            brokers: config.kafkaBrokers,
-            clientId: config.kafkaClientId,
-            topics: allTopics(config.topics),
-            partitions: config.kafkaTopicPartitions,
-            replicationFactor: config.kafkaTopicReplicationFactor,
-          }),
-        {
-          signal: stopProvisioning.signal,
-          backoff: TOPIC_PROVISIONING_BACKOFF,
-          // Every failure here is the broker not answering (yet): keep trying until it does or the service stops.
-          isTransient: () => true,
-          onRetry: (error, attempt) => {
-            if (worthLogging(attempt, 10)) logger.error({ err: error, attempt }, 'could not create kafka topics; retrying');
-          },
-        },
-      ).then(
-        (created) => {
-          if (created.length > 0) logger.info({ created }, 'kafka topics created');
-        },
-        (error: unknown) => {
-          if (!(error instanceof Stopped)) throw error;
-        },
-      )
+    ? provisionTopics(config, logger, stopProvisioning.signal)
     : Promise.resolve();
 
   const app = await createHttpApi({
@@ -170,29 +118,7 @@ export async function startService(config: Config, logger: Logger = createLogger
       requestTimeoutMs: config.httpRequestTimeoutMs,
       observeRequest: (route, method, status, seconds) => metrics.observeHttp(route, method, status, seconds),
     },
-    readiness: [
-      {
-        name: 'mysql',
-        run: async () => {
-          await sql`SELECT 1`.execute(database.db);
-          return { ok: true };
-        },
-      },
-      {
-        name: 'kafka',
-        run: async () => {
-          const metadata = await producer.metadata({ topics: [] });
-          return { ok: metadata.brokers.size > 0, detail: `${metadata.brokers.size} broker(s)` };
-        },
-      },
-      {
-        name: 'outbox',
-        run: async () => {
-          const backlog = await outboxForHealth.backlog();
-          return { ok: backlog.oldestAgeMs <= config.outboxMaxAgeMs, detail: backlog };
-        },
-      },
-    ],
+    readiness: readinessChecks(config, { database, producer, outbox: outboxForHealth }),
     metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
     attendance: { store: attendanceStore, identity, zone: config.businessTimeZone, now: Date.now },
     // With this instance's topic names: the catalogue shows what this deployment really reads and writes.
@@ -228,4 +154,107 @@ export async function startService(config: Config, logger: Logger = createLogger
       return stopping;
     },
   };
+}
+
+/**
+ * Topics are created in the background until it succeeds: a service started while Kafka is down still serves
+ * HTTP (events wait in the outbox) and its relay publishes once the broker is back and the topics exist.
+ */
+function provisionTopics(config: Config, logger: Logger, signal: AbortSignal): Promise<void> {
+  return retrying(
+    () =>
+      ensureTopics({
+        brokers: config.kafkaBrokers,
+        clientId: config.kafkaClientId,
+        topics: allTopics(config.topics),
+        partitions: config.kafkaTopicPartitions,
+        replicationFactor: config.kafkaTopicReplicationFactor,
+      }),
+    {
+      signal,
+      backoff: TOPIC_PROVISIONING_BACKOFF,
+      // Every failure here is the broker not answering (yet): keep trying until it does or the service stops.
+      isTransient: () => true,
+      onRetry: (error, attempt) => {
+        if (worthLogging(attempt, 10)) logger.error({ err: error, attempt }, 'could not create kafka topics; retrying');
+      },
+    },
+  ).then(
+    (created) => {
+      if (created.length > 0) logger.info({ created }, 'kafka topics created');
+    },
+    (error: unknown) => {
+      if (!(error instanceof Stopped)) throw error;
+    },
+  );
+}
+
+/** The consumer of every participation kind's topic, recording through the ingestion use case. */
+function participationConsumer(
+  config: Config,
+  deps: {
+    logger: Logger;
+    producer: EventProducer;
+    store: MysqlParticipationStore;
+    metrics: ServiceMetrics;
+    onHalt: (error: IngestionHalted) => void;
+  },
+): ParticipationConsumer {
+  const logger = deps.logger.child({ component: 'participation-consumer' });
+  const deadLetters = deadLetterTopics(deps.producer, config.kafkaGroupId);
+  return new ParticipationConsumer({
+    brokers: config.kafkaBrokers,
+    clientId: config.kafkaClientId,
+    groupId: config.kafkaGroupId,
+    topics: config.topics,
+    zone: config.businessTimeZone,
+    maxBatch: config.consumerMaxBatch,
+    logger,
+    observer: deps.metrics.consumerObserver,
+    onLag: (lag) => deps.metrics.observeConsumerLag(lag),
+    onHalt: deps.onHalt,
+    ingest: (batch, signal) =>
+      ingestParticipations(
+        {
+          store: deps.store,
+          deadLetters,
+          zone: config.businessTimeZone,
+          now: Date.now,
+          signal,
+          log: logger,
+          observer: deps.metrics.ingestionObserver,
+        },
+        batch,
+      ),
+  });
+}
+
+/** What /health/ready asks: the database answers, a broker answers, and the outbox is not falling behind. */
+function readinessChecks(
+  config: Config,
+  deps: { database: Database; producer: EventProducer; outbox: MysqlOutboxStore },
+): ReadinessCheck[] {
+  return [
+    {
+      name: 'mysql',
+      run: async () => {
+        await sql`SELECT 1`.execute(deps.database.db);
+        return { ok: true };
+      },
+    },
+    {
+      name: 'kafka',
+      run: async () => {
+        const metadata = await deps.producer.metadata({ topics: [] });
+        return { ok: metadata.brokers.size > 0, detail: `${metadata.brokers.size} broker(s)` };
+      },
+    },
+    {
+      name: 'outbox',
+      run: async () => {
+        const backlog = await deps.outbox.backlog();
+        return { ok: backlog.oldestAgeMs <= config.outboxMaxAgeMs, detail: backlog };
+      },
+    },
+  ];
 }
