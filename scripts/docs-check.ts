@@ -11,6 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { type BenchStack, serviceEnvironment, startStack } from '../bench/stack.ts';
 import { OPERATION_LABELS } from '../src/adapters/http/event-catalogue.ts';
+import { consumedTopic, PARTICIPATION_KINDS, publishedTopic, RECORD_KINDS } from '../src/record-kinds/registry.ts';
 import { ServiceProcess } from '../testkit/service-process.ts';
 import { freePort } from './local-stack/ports.ts';
 
@@ -156,12 +157,9 @@ try {
         .map((element) => (element.textContent ?? '').trim().replace(/\s+/g, ' ')),
     );
     saw.push(`/docs/events shows ${headings.length} operations:`, ...headings.map((heading) => `  ${heading}`));
-    const published = [
-      config.topics.attendanceRecorded,
-      config.topics.datingParticipationRecorded,
-      config.topics.studyParticipationRecorded,
-    ];
-    const consumed = [config.topics.datingParticipationCompleted, config.topics.studyParticipationCompleted];
+    // Every kind of record the service knows: a kind added to the registry must show up here too.
+    const published = RECORD_KINDS.map((kind) => publishedTopic(kind, config.topics));
+    const consumed = PARTICIPATION_KINDS.map((kind) => consumedTopic(kind, config.topics));
     const expected = [
       ...published.map((topic) => `${OPERATION_LABELS.send} ${topic}`),
       ...consumed.map((topic) => `${OPERATION_LABELS.receive} ${topic}`),

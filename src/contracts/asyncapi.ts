@@ -169,7 +169,7 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
       title: 'GrewMeet recording command service',
       version: '1.0.0',
       description:
-        'Consumes participation events from the dating and study services; publishes one event per stored record ' +
+        'Consumes participation events from the services that run meetings (dating, study); publishes one event per stored record ' +
         'through a transactional outbox (at least once, never lost). Every topic name is configurable by environment.',
     },
     defaultContentType: 'application/json',

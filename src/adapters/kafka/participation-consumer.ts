@@ -1,4 +1,4 @@
-// Consumes "participation completed" from the dating and study services. This adapter only translates: it
+// Consumes "participation completed" from every participation kind's topic (the record-kind registry). This adapter only translates: it
 // reads batches, parses each message's bytes, hands them to the ingestion use case (which records them,
 // dead-letters what is wrong in itself and retries what fails for a while), and commits the offsets once the
 // use case answered: a crash anywhere re-delivers instead of losing (and the unique keys make re-delivery
