@@ -199,7 +199,8 @@ describe('AUTH_MODE=jwt with a shared secret and a JWKS file', () => {
       unsignedToken(claims()),
     ];
     for (const refused of refusedTokens) expect((await post(api, bearer(refused))).status).toBe(401);
-    // A client may put its token in the query string (RFC 6750 §2.3); this service ignores it but logs the URL.
+    // Some clients put the token in the query string (the standard allows an access_token parameter); this service
+    // ignores it there, but the URL is logged, so the token must not reach the log.
     await api.fetch(`/api/attendance?access_token=${token}`, { method: 'POST', headers: bearer(token) });
 
     const logs = logLines.join('');

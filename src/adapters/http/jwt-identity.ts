@@ -59,7 +59,8 @@ export async function jwtIdentity(config: JwtAuthConfig): Promise<IdentityResolv
         request.headers[OWNER_HEADER] === undefined
           ? 'An Authorization: Bearer token is required.'
           : 'X-Owner-Id alone is not accepted here: send Authorization: Bearer <token>.';
-      // RFC 6750 §3.1: no error code when the request carries no bearer credentials at all.
+      // A request that sent no bearer credentials at all gets a bare challenge: an error code would tell a client
+      // that a token it never sent was wrong (the bearer-token standard says so too).
       return { ok: false, kind: 'unauthenticated', detail, challenge: `Bearer realm="${REALM}"` };
     }
     if (presented.kind === 'malformed') return invalidToken('the Authorization header does not hold a bearer token');
@@ -94,7 +95,8 @@ export async function jwtIdentity(config: JwtAuthConfig): Promise<IdentityResolv
 
 type PresentedToken = { kind: 'absent' } | { kind: 'malformed' } | { kind: 'token'; token: string };
 
-// RFC 6750 §2.1: the scheme is case-insensitive and the credentials are one token68.
+// The scheme name is case-insensitive ("bearer" is as good as "Bearer"), and the credentials are one token of the
+// characters a bearer token may hold, optionally padded with '='.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 function bearerToken(authorization: string | undefined): PresentedToken {
