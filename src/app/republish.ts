@@ -37,7 +37,6 @@ export interface RepublishProgress {
   kind: RecordKind;
   enqueued: number;
   total: number;
-  resumedFrom: number;
 }
 
 interface RepublishOptions {
@@ -65,7 +64,7 @@ export async function republish(
   let lastRecordId = job.lastRecordId;
   let enqueued = job.enqueued;
   const total = enqueued + (await store.countRemaining(range, lastRecordId));
-  options.onProgress({ kind: range.kind, enqueued, total, resumedFrom: job.enqueued });
+  options.onProgress({ kind: range.kind, enqueued, total });
   for (;;) {
     if (options.shouldStop()) return { enqueued, complete: false };
     if ((await store.outboxBacklog()) >= options.maxBacklog) {
@@ -76,7 +75,7 @@ export async function republish(
     if (chunk.count === 0) break;
     lastRecordId = chunk.lastRecordId;
     enqueued += chunk.count;
-    options.onProgress({ kind: range.kind, enqueued, total: Math.max(total, enqueued), resumedFrom: job.enqueued });
+    options.onProgress({ kind: range.kind, enqueued, total: Math.max(total, enqueued) });
   }
   await store.finishJob(jobKey);
   return { enqueued, complete: true };

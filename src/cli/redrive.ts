@@ -5,7 +5,6 @@
 // Ctrl-C stops after the current batch; the same command resumes.
 
 import { parseArgs } from 'node:util';
-import { SingleBar } from 'cli-progress';
 import {
   KafkaDeadLetterSource,
   KafkaRedriveTarget,
@@ -15,7 +14,6 @@ import {
 import { createEventProducer } from '../adapters/kafka/kafka-clients.ts';
 import {
   type DeadLetteredMessage,
-  type RedriveProgress,
   type RedriveRefusal,
   type RedriveSummary,
   redriveDeadLetters,
@@ -23,6 +21,7 @@ import {
 import { loadConfig } from '../config.ts';
 import { instantOf } from '../domain/local-date-time.ts';
 import { runTool, timeBound, UsageError } from './arguments.ts';
+import { terminalProgress } from './progress.ts';
 
 /** Refusals listed one by one at most; beyond, only counted. */
 const MAX_LISTED_REFUSALS = 100;
@@ -43,25 +42,6 @@ function why(letter: DeadLetteredMessage<unknown>, refusal: RedriveRefusal, maxR
     case 'value-dropped':
       return 'the message was too large to keep in the letter (dlq-value-dropped)';
   }
-}
-
-function progressBar(topic: string, dryRun: boolean): { update(progress: RedriveProgress): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({
-    format: `${topic} [{bar}] {percentage}% {value}/{total} letters | {redriven} ${dryRun ? 'to send back' : 'sent back'}, {refused} refused | {eta_formatted}`,
-    hideCursor: true,
-  });
-  let started = false;
-  return {
-    update: (p) => {
-      if (!started) bar.start(p.total, p.seen, { redriven: p.redriven, refused: p.refused });
-      started = true;
-      bar.update(p.seen, { redriven: p.redriven, refused: p.refused });
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
 }
 
 function summaryLine(topic: string, s: RedriveSummary, dryRun: boolean): string {
@@ -126,7 +106,9 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  const bar = progressBar(topic, dryRun);
+  const bar = terminalProgress<{ redriven: number; refused: number }>(
+    `${topic} [{bar}] {percentage}% {value}/{total} letters | {redriven} ${dryRun ? 'to send back' : 'sent back'}, {refused} refused | {eta_formatted}`,
+  );
   const refusals: string[] = [];
   let summary: RedriveSummary;
   try {
@@ -136,7 +118,7 @@ async function main(): Promise<number> {
       maxRedrives,
       dryRun,
       shouldStop: () => stopRequested,
-      onProgress: (progress) => bar.update(progress),
+      onProgress: (p) => bar.update(p.seen, p.total, { redriven: p.redriven, refused: p.refused }),
       onRefused: (letter, refusal) => {
         if (refusals.length < MAX_LISTED_REFUSALS)
           refusals.push(

@@ -7,27 +7,14 @@ import { parseArgs } from 'node:util';
 import { createEventProducer } from '../adapters/kafka/kafka-clients.ts';
 import { openDatabase } from '../adapters/mysql/database.ts';
 import { MysqlRepublishStore } from '../adapters/mysql/republish-store.ts';
-import { type RepublishProgress, type RepublishRange, republish } from '../app/republish.ts';
+import { type RepublishRange, republish } from '../app/republish.ts';
 import { loadConfig } from '../config.ts';
 import { createOutboxRelay } from '../outbox-relay-wiring.ts';
 import type { RecordKind } from '../record-kinds/record-kind.ts';
 import { RECORD_KINDS, recordKindNamed } from '../record-kinds/registry.ts';
 import { createLogger, migrate } from '../service.ts';
 import { runTool, timeBound, UsageError } from './arguments.ts';
-
-function progressPrinter(): (p: RepublishProgress) => void {
-  const started = performance.now();
-  if (!process.stderr.isTTY) return () => undefined;
-  return (p) => {
-    const share = p.total === 0 ? 1 : p.enqueued / p.total;
-    const width = 30;
-    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
-    const rate = Math.round((p.enqueued - p.resumedFrom) / Math.max(0.001, (performance.now() - started) / 1000));
-    process.stderr.write(
-      `\r${p.kind.eventType.padEnd(28)} [${bar}] ${String(Math.round(share * 100)).padStart(3)}% ${p.enqueued}/${p.total} ${rate}/s `,
-    );
-  };
-}
+import { terminalProgress } from './progress.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -77,14 +64,14 @@ async function main(): Promise<number> {
     for (const kind of kinds) {
       const range: RepublishRange = { kind, from, to };
       const started = performance.now();
+      const bar = terminalProgress(`${kind.eventType} [{bar}] {percentage}% {value}/{total} events | {eta_formatted}`);
       const result = await republish(store, range, values.restart, {
         chunkSize: Number(values['chunk-size']),
         maxBacklog: Number(values['max-backlog']),
-        onProgress: progressPrinter(),
+        onProgress: (p) => bar.update(p.enqueued, p.total),
         shouldStop: () => stopRequested,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      });
-      if (process.stderr.isTTY) process.stderr.write('\n');
+      }).finally(() => bar.stop());
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       if (!result.complete) {
         process.stdout.write(
