@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { OutboxReader, PendingEvent } from '../../app/outbox-relay.ts';
 import type { RecordKind, StoredRecord } from '../../record-kinds/record-kind.ts';
-import { RECORD_KINDS, recordKindOfEventType } from '../../record-kinds/registry.ts';
+import { recordKindOfEventType } from '../../record-kinds/registry.ts';
 import { connectionOptions, type Database } from './database.ts';
 
 interface OutboxRow {
@@ -91,15 +91,21 @@ export class MysqlOutboxStore implements OutboxReader {
       throw error;
     }
     if (rows.length === 0) return [];
-    const records = await Promise.all(
-      (RECORD_KINDS as readonly RecordKind[]).map((kind) =>
-        this.#records(
-          kind,
-          rows.filter((r) => r.event_type === kind.eventType).map((r) => Number(r.record_id)),
-        ),
+    // One read per kind of record in the batch, all at once.
+    const idsByType = new Map<string, number[]>();
+    for (const row of rows) {
+      const ids = idsByType.get(row.event_type);
+      if (ids === undefined) idsByType.set(row.event_type, [Number(row.record_id)]);
+      else ids.push(Number(row.record_id));
+    }
+    const recordsByType = new Map(
+      await Promise.all(
+        [...idsByType].map(async ([type, ids]) => {
+          const kind = recordKindOfEventType(type);
+          return [type, kind === undefined ? new Map<number, StoredRecord>() : await this.#records(kind, ids)] as const;
+        }),
       ),
     );
-    const recordsByType = new Map(RECORD_KINDS.map((kind, i) => [kind.eventType as string, records[i]]));
     return rows.map((row) => {
       const kind = recordKindOfEventType(row.event_type);
       const record = recordsByType.get(row.event_type)?.get(Number(row.record_id));
