@@ -164,18 +164,18 @@ function retryingClassified<S, T>(
   work: () => Promise<T>,
   classify: (error: unknown) => StoreFailure,
 ): Promise<T> {
-  const failures = new WeakMap<object, StoreFailure>();
+  // `retrying` asks isTransient about a failure and then, if it is retried, tells onRetry: the class of the
+  // failure being retried is the one just classified.
+  let failure: StoreFailure | undefined;
   return retrying(work, {
     signal: deps.signal,
     backoff: deps.backoff ?? STORE_BACKOFF,
     isTransient: (error) => {
-      const failure = classify(error);
+      failure = classify(error);
       if (failure === 'fatal') throw new IngestionHalted(error);
-      if (typeof error === 'object' && error !== null) failures.set(error, failure);
       return failure !== 'refused';
     },
     onRetry: (error, attempt) => {
-      const failure = typeof error === 'object' && error !== null ? failures.get(error) : undefined;
       if (failure === 'unknown') {
         if (worthLogging(attempt, 10))
           deps.log.error({ err: error, attempt }, `${what}: unexpected error; retrying (never dead-lettered)`);
