@@ -23,16 +23,29 @@ export type PoisonReason =
 
 type Checker = ReturnType<typeof TypeCompiler.Compile<TSchema>>;
 
-// Each kind's schema is compiled once, on its first message.
-const checkers = new WeakMap<ParticipationKind, Checker>();
+/** How a kind's messages are read: its schema compiled, and what to do with each field of its contract. */
+interface Reading {
+  check: Checker;
+  fields: { name: string; as: 'text' | 'uuid' | 'date-time' }[];
+}
 
-function checkerOf(kind: ParticipationKind): Checker {
-  let checker = checkers.get(kind);
-  if (checker === undefined) {
-    checker = TypeCompiler.Compile(kind.consumed.schema as TSchema);
-    checkers.set(kind, checker);
+// Made once per kind, on its first message.
+const readings = new WeakMap<ParticipationKind, Reading>();
+
+function readingOf(kind: ParticipationKind): Reading {
+  let reading = readings.get(kind);
+  if (reading === undefined) {
+    const { schema, uuidFields, dateFields } = kind.consumed;
+    reading = {
+      check: TypeCompiler.Compile(schema as TSchema),
+      fields: Object.keys(schema.properties).map((name) => ({
+        name,
+        as: uuidFields.includes(name) ? 'uuid' : dateFields.includes(name) ? 'date-time' : 'text',
+      })),
+    };
+    readings.set(kind, reading);
   }
-  return checker;
+  return reading;
 }
 
 function schemaProblem(
@@ -72,23 +85,24 @@ function validated<T extends TSchema>(
 }
 
 export function parseParticipation(kind: ParticipationKind, value: Buffer | undefined, zone: string): ParsedParticipation {
-  const result = validated(checkerOf(kind), value);
+  const reading = readingOf(kind);
+  const result = validated(reading.check, value);
   if (!result.ok) return result;
-  // Schema-checked: the named fields are strings. UUIDs are stored lower-case, so that one id in two letter cases
-  // is one participation; date-times are converted to the business zone.
-  const event = { ...(result.message as Record<string, string>) };
-  for (const field of kind.consumed.uuidFields) event[field] = (event[field] as string).toLowerCase();
-  for (const field of kind.consumed.dateFields) {
-    const parsed = parseWireDateTime(event[field] as string, zone);
-    if (!parsed.ok) return { ok: false, reason: 'invalid-date-time', detail: `${field} "${event[field]}" ${parsed.reason}` };
-    event[field] = parsed.value;
+  // Schema-checked: the contract's fields are strings. Only they are kept (unknown fields are ignored, not carried
+  // along); UUIDs are stored lower-case, so that one id in two letter cases is one participation; date-times are
+  // converted to the business zone.
+  const message = result.message as Record<string, string | undefined>;
+  const event: Record<string, string> = {};
+  for (const { name, as } of reading.fields) {
+    const text = message[name];
+    if (text === undefined) continue;
+    if (as === 'text') event[name] = text;
+    else if (as === 'uuid') event[name] = text.toLowerCase();
+    else {
+      const parsed = parseWireDateTime(text, zone);
+      if (!parsed.ok) return { ok: false, reason: 'invalid-date-time', detail: `${name} "${text}" ${parsed.reason}` };
+      event[name] = parsed.value;
+    }
   }
-  return { ok: true, kind, event: pick(event, kind.consumed.schema.properties) as Participation };
-}
-
-/** Only the contract's fields: unknown ones are ignored, not carried along. */
-function pick(message: Record<string, string>, properties: object): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const field of Object.keys(properties)) if (field in message) picked[field] = message[field] as string;
-  return picked;
+  return { ok: true, kind, event: event as Participation };
 }
