@@ -19,7 +19,7 @@ import { MysqlOutboxStore } from './adapters/mysql/outbox-store.ts';
 import { MysqlParticipationStore } from './adapters/mysql/participation-store.ts';
 import { retrying, Stopped, worthLogging } from './app/background-loop.ts';
 import { type IngestionHalted, ingestParticipations } from './app/ingest-participations.ts';
-import type { OutboxRelay } from './app/outbox-relay.ts';
+import type { OnCommitted, OutboxRelay } from './app/outbox-relay.ts';
 import type { Config } from './config.ts';
 import { buildAsyncApiDocument } from './contracts/asyncapi.ts';
 import { createOutboxRelay } from './outbox-relay-wiring.ts';
@@ -92,12 +92,9 @@ export async function startService(config: Config, logger: Logger = createLogger
   const outboxForHealth = new MysqlOutboxStore(config.databaseUrl, database);
   const metrics = new ServiceMetrics({ outboxBacklog: () => outboxForHealth.backlog() });
   const relay = createOutboxRelay(config, { database, producer, logger, observer: metrics.relayObserver });
-  const wakeRelay = () => relay.wake();
-  const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onEventWritten: wakeRelay });
-  const participationStore = new MysqlParticipationStore(database, {
-    timeoutMs: config.databaseBatchTimeoutMs,
-    onEventsWritten: wakeRelay,
-  });
+  const onCommitted: OnCommitted = (events) => relay.committed(events);
+  const attendanceStore = new MysqlAttendanceStore(database, { timeoutMs: config.databaseTimeoutMs, onCommitted });
+  const participationStore = new MysqlParticipationStore(database, { timeoutMs: config.databaseBatchTimeoutMs, onCommitted });
   let halt: (error: IngestionHalted) => void = () => undefined;
   const halted = new Promise<IngestionHalted>((resolve) => {
     halt = resolve;

@@ -14,6 +14,18 @@ export interface RecordEvent {
   traceparent: string | null;
 }
 
+/**
+ * An event this process has just committed, handed to the relay in memory: everything its message needs is
+ * here, so the hot path neither reads the outbox nor reads the record back. Its outbox row stays the durable
+ * copy until the broker has acknowledged it.
+ */
+export interface CommittedEvent extends RecordEvent {
+  outboxId: number;
+}
+
+/** Where stores hand the events of a transaction once it has committed. */
+export type OnCommitted = (events: CommittedEvent[]) => void;
+
 /** An outbox row with the record its event is built from. */
 export interface PendingEvent extends RecordEvent {
   outboxId: number;
@@ -86,6 +98,11 @@ export class OutboxRelay {
 
   /** Called after a transaction that wrote outbox rows has committed. */
   wake(): void {
+    this.#commits.ring();
+  }
+
+  /** Called with the events of a transaction that has just committed. */
+  committed(_events: CommittedEvent[]): void {
     this.#commits.ring();
   }
 

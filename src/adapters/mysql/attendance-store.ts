@@ -2,10 +2,12 @@
 // the request path pays one network exchange and one commit, nothing more.
 
 import type { ResultSetHeader } from 'mysql2';
+import type { OnCommitted } from '../../app/outbox-relay.ts';
 import type { AttendanceStore } from '../../app/record-attendance.ts';
 import type { AttendanceRecord, NewAttendance } from '../../domain/attendance.ts';
 import type { BusinessDate, LocalDateTime } from '../../domain/local-date-time.ts';
 import type { OwnerId } from '../../domain/owner-id.ts';
+import { attendance as attendanceKind } from '../../record-kinds/attendance.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../../record-kinds/row-text.ts';
 import { type Database, isDeadlock, isDuplicateKey, releaseAfterFailure, storeErrorOf } from './database.ts';
 import { withDeadline } from './deadline.ts';
@@ -21,12 +23,12 @@ const MAX_DEADLOCK_RETRIES = 3;
 export class MysqlAttendanceStore implements AttendanceStore {
   readonly #database: Database;
   readonly #timeoutMs: number;
-  readonly #onEventWritten: () => void;
+  readonly #onCommitted: OnCommitted;
 
-  constructor(database: Database, options: { timeoutMs: number; onEventWritten: () => void }) {
+  constructor(database: Database, options: { timeoutMs: number; onCommitted: OnCommitted }) {
     this.#database = database;
     this.#timeoutMs = options.timeoutMs;
-    this.#onEventWritten = options.onEventWritten;
+    this.#onCommitted = options.onCommitted;
   }
 
   async insertWithEvent(
@@ -42,17 +44,15 @@ export class MysqlAttendanceStore implements AttendanceStore {
     ];
     for (let attempt = 1; ; attempt++) {
       try {
-        const id = await withDeadline(this.#insertOnce(params), this.#timeoutMs, 'attendance insert');
-        this.#onEventWritten();
-        return {
-          kind: 'created',
-          record: {
-            id,
-            userId: attendance.userId,
-            attendanceTime: attendance.attendanceTime,
-            createdAt: attendance.createdAt,
-          },
+        const ids = await withDeadline(this.#insertOnce(params), this.#timeoutMs, 'attendance insert');
+        const record: AttendanceRecord = {
+          id: ids.recordId,
+          userId: attendance.userId,
+          attendanceTime: attendance.attendanceTime,
+          createdAt: attendance.createdAt,
         };
+        this.#onCommitted([{ kind: attendanceKind, record, traceparent: trace.traceparent ?? null, outboxId: ids.outboxId }]);
+        return { kind: 'created', record };
       } catch (error) {
         if (isDuplicateKey(error)) return { kind: 'duplicate' };
         if (isDeadlock(error) && attempt < MAX_DEADLOCK_RETRIES) continue;
@@ -62,7 +62,7 @@ export class MysqlAttendanceStore implements AttendanceStore {
     }
   }
 
-  async #insertOnce(params: unknown[]): Promise<number> {
+  async #insertOnce(params: unknown[]): Promise<{ recordId: number; outboxId: number }> {
     const connection = await this.#database.pool.getConnection();
     let results: unknown;
     try {
@@ -74,9 +74,11 @@ export class MysqlAttendanceStore implements AttendanceStore {
       throw error;
     }
     // One result per statement: START TRANSACTION, the record's INSERT, the outbox INSERT, COMMIT.
-    const recordInsert = (results as ResultSetHeader[])[1];
-    if (recordInsert === undefined) throw new Error('multi-statement insert returned no result for the record');
-    return Number(recordInsert.insertId);
+    const [, recordInsert, outboxInsert] = results as ResultSetHeader[];
+    if (recordInsert === undefined || outboxInsert === undefined) {
+      throw new Error('multi-statement insert returned no result for the record or its outbox row');
+    }
+    return { recordId: Number(recordInsert.insertId), outboxId: Number(outboxInsert.insertId) };
   }
 
   async findByUserAndDate(userId: OwnerId, date: BusinessDate): Promise<AttendanceRecord | undefined> {
