@@ -45,8 +45,10 @@ export interface Config {
   auth: AuthConfig;
   consumersEnabled: boolean;
   consumerMaxBatch: number;
+  /** How often the sweep lease holder looks for outbox rows left behind. */
   outboxPollIntervalMs: number;
-  outboxLingerMs: number;
+  /** Age past which an outbox row counts as left behind by its instance, and is swept. */
+  outboxSweepAfterMs: number;
   outboxBatchSize: number;
   /** Readiness fails when the oldest unpublished event is older than this. */
   outboxMaxAgeMs: number;
@@ -219,8 +221,8 @@ export function loadConfig(env: Env = process.env): Config {
     auth: auth(env),
     consumersEnabled: flag(env, 'KAFKA_CONSUMERS_ENABLED', true),
     consumerMaxBatch: integer(env, 'KAFKA_CONSUMER_MAX_BATCH', 2000, 1, 50000),
-    outboxPollIntervalMs: integer(env, 'OUTBOX_POLL_INTERVAL_MS', 100, 5, 60000),
-    outboxLingerMs: integer(env, 'OUTBOX_LINGER_MS', 2, 0, 1000),
+    outboxPollIntervalMs: integer(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 5, 60000),
+    outboxSweepAfterMs: integer(env, 'OUTBOX_SWEEP_AFTER_MS', 2000, 0, 3_600_000),
     outboxBatchSize: integer(env, 'OUTBOX_BATCH_SIZE', 2000, 1, 50000),
     outboxMaxAgeMs: integer(env, 'OUTBOX_MAX_AGE_MS', 30000, 100, 86_400_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15000, 100, 600000),

@@ -1,6 +1,6 @@
 // The one outbox relay of this service, built the same way for the service and the republish CLI: the MySQL
-// outbox behind the relay use case, the Kafka publisher in front of it, with the configured batch, poll and
-// linger settings. Part of the composition root: only here do the MySQL and Kafka adapters meet.
+// outbox behind the relay use case, the Kafka publisher in front of it, with the configured batch and sweep
+// settings. Part of the composition root: only here do the MySQL and Kafka adapters meet.
 
 import type { Logger } from 'pino';
 import { KafkaEventPublisher } from './adapters/kafka/event-publisher.ts';
@@ -17,7 +17,7 @@ export type OutboxRelayConfig = Pick<
   | 'businessTimeZone'
   | 'cloudEventsSource'
   | 'outboxPollIntervalMs'
-  | 'outboxLingerMs'
+  | 'outboxSweepAfterMs'
   | 'outboxBatchSize'
 >;
 
@@ -26,7 +26,7 @@ export function createOutboxRelay(
   deps: { database: Database; producer: EventProducer; logger: Logger; observer?: RelayObserver },
 ): OutboxRelay {
   return new OutboxRelay({
-    // An outbox store of its own: the leadership lives on the store's connection.
+    // An outbox store of its own: the sweep lease lives on the store's connection.
     outbox: new MysqlOutboxStore(config.databaseUrl, deps.database),
     publisher: new KafkaEventPublisher(deps.producer, {
       topics: config.topics,
@@ -34,8 +34,8 @@ export function createOutboxRelay(
       source: config.cloudEventsSource,
     }),
     log: deps.logger.child({ component: 'outbox-relay' }),
-    pollIntervalMs: config.outboxPollIntervalMs,
-    lingerMs: config.outboxLingerMs,
+    sweepIntervalMs: config.outboxPollIntervalMs,
+    sweepAfterMs: config.outboxSweepAfterMs,
     batchSize: config.outboxBatchSize,
     observer: deps.observer,
   });

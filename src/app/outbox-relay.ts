@@ -1,11 +1,16 @@
-// Use case: move committed outbox rows to the broker. Woken in-process right after a commit (milliseconds, not a
-// polling interval), with a polling fallback that also picks up what another instance or a crashed process
-// left. Delivery is at least once: a row is deleted only after the broker acknowledged its event, and a crash
-// in between re-sends it with the same event-id, on which consumers dedupe. One relay is active per database
-// (the outbox's leadership), and it reads in outbox order, so every key's events are published in commit order.
+// Use case: move committed outbox rows to the broker. Every instance publishes its own commits: a store hands
+// the events of a transaction here right after its COMMIT, and they go to the broker from memory (no outbox
+// read, no record read-back), a few requests in flight at once so that whatever commits meanwhile rides along
+// in the next one. The outbox row is the durable copy, deleted (in bulk) once the broker acknowledged it.
+// What an instance could not send (it crashed, it was stopped before its flush ended, the broker refused)
+// stays in the outbox, and the sweep publishes it: one instance at a time holds the sweep lease and sends
+// every row older than `sweepAfterMs`.
+// Delivery is at least once, with the same event-id on every resend (consumers dedupe on it): a crash between
+// the broker's ack and the delete, or a send slower than `sweepAfterMs`, sends an event twice. Events of one
+// user are not promised in commit order (each creates an immutable record of its own, so none needs it).
 
 import type { RecordKind, StoredRecord } from '../record-kinds/record-kind.ts';
-import { type Backoff, pause, repeatUntilStopped, Wakeup, worthLogging } from './background-loop.ts';
+import { type Backoff, backoffMs, pause, repeatUntilStopped, worthLogging } from './background-loop.ts';
 
 /** A stored record's event, without the outbox bookkeeping. */
 export interface RecordEvent {
@@ -26,32 +31,34 @@ export interface CommittedEvent extends RecordEvent {
 /** Where stores hand the events of a transaction once it has committed. */
 export type OnCommitted = (events: CommittedEvent[]) => void;
 
-/** An outbox row with the record its event is built from. */
-export interface PendingEvent extends RecordEvent {
-  outboxId: number;
+/** An outbox row read back by the sweep, with the record its event is built from. */
+export interface PendingEvent extends CommittedEvent {
   /** How long the row had waited when it was read, by the database's own clock. */
   ageAtReadMs: number;
 }
 
-/** The outbox as the relay reads it; only the leader reads, and it gives the leadership back on stop. */
-export interface OutboxReader {
-  readonly isLeader: boolean;
-  /** Answers whether this process is now the active relay. */
-  tryBecomeLeader(): Promise<boolean>;
-  /** The oldest pending events, in outbox order. */
-  nextBatch(limit: number): Promise<PendingEvent[]>;
+/** The outbox as the relay sees it. */
+export interface OutboxStore {
+  readonly holdsSweepLease: boolean;
+  /** Takes the sweep lease if no other instance holds it; answers whether this one holds it now. */
+  tryTakeSweepLease(): Promise<boolean>;
+  releaseSweepLease(): Promise<void>;
+  /** The oldest events whose rows have waited at least `minAgeMs`, oldest first. */
+  leftBehind(minAgeMs: number, limit: number): Promise<PendingEvent[]>;
+  /** Deletes the rows of events the broker has acknowledged. */
   markPublished(outboxIds: number[]): Promise<void>;
-  resignLeadership(): Promise<void>;
 }
 
 export interface EventPublisher {
-  /** Publishes `events` in their order and settles once the broker acknowledged every one of them. */
+  /** Publishes `events` and settles once the broker acknowledged every one of them. */
   publish(events: readonly RecordEvent[]): Promise<void>;
 }
 
 export interface RelayObserver {
-  /** After each acknowledged batch: for every event, the time from its outbox insert to the broker's ack. */
+  /** After each acknowledged batch: for every event, the time from its commit to the broker's ack. */
   published(commitToAckMs: number[]): void;
+  /** Events published by the sweep: left behind by a process that crashed, stopped or could not send. */
+  swept?(count: number): void;
 }
 
 /** What the relay says about its work (pino's logger fits). */
@@ -62,29 +69,60 @@ export interface RelayLog {
 }
 
 export interface OutboxRelayOptions {
-  outbox: OutboxReader;
+  outbox: OutboxStore;
   publisher: EventPublisher;
   log: RelayLog;
-  pollIntervalMs: number;
-  /**
-   * After a small batch, how long to let further commits gather before reading again (like a producer's
-   * linger.ms): at a few hundred events a second, one read-send-delete round per event costs more CPU than the
-   * requests themselves. 0 reads again at once.
-   */
-  lingerMs: number;
+  /** The most events one send hands to the publisher (which splits them into size-bounded requests). */
   batchSize: number;
+  /**
+   * A row older than this is taken to be left behind and is swept. Far above a healthy send (milliseconds),
+   * so that the sweep does not race the instance that committed the row; it bounds how long a crashed
+   * instance's events wait.
+   */
+  sweepAfterMs: number;
+  /** How often the sweep lease holder looks for rows left behind. */
+  sweepIntervalMs: number;
   observer?: RelayObserver;
 }
 
-/** A standby relay asks for the leadership this often: the leader's lock passes on within about a second. */
-const LEADERSHIP_RETRY_MS = 1000;
+/** Sends of this instance's own commits in flight at once: more commits ride along in each while they wait. */
+const SENDS_IN_FLIGHT = 3;
+/**
+ * Events held in memory at most: past it (a broker that hangs while commits go on), new commits are left to
+ * the sweep, so that memory stays bounded whatever the outage.
+ */
+const MAX_HELD_EVENTS = 20_000;
+/** Acknowledged outbox ids waiting for their delete, at most (while the database is away). */
+const MAX_UNDELETED_IDS = 200_000;
+/** A standby instance asks for the sweep lease this often: a crashed holder's lease passes on within seconds. */
+const LEASE_RETRY_MS = 1000;
 const FAILURE_BACKOFF: Backoff = { firstMs: 200, maxMs: 5000 };
+/** Ids per DELETE statement. */
+const DELETE_CHUNK = 5000;
+
+interface Held {
+  events: CommittedEvent[];
+  /** performance.now() when the transaction's events were handed over. */
+  committedAt: number;
+}
 
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions;
-  readonly #commits = new Wakeup();
+  /** Committed here, not yet handed to the publisher, oldest first. */
+  #held: Held[] = [];
+  #heldCount = 0;
+  readonly #sends = new Set<Promise<void>>();
+  /** Consecutive failed sends. */
+  #sendFailures = 0;
+  /** After a failed send, until its backoff ends: commits are held but not sent. */
+  #backingOff = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #acknowledged: number[] = [];
+  #deleting: Promise<void> | undefined;
+  #deleteFailures = 0;
+  #accepting = false;
   #stop: AbortController | undefined;
-  #loop: Promise<void> | undefined;
+  #sweep: Promise<void> | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
@@ -92,80 +130,210 @@ export class OutboxRelay {
 
   start(): void {
     if (this.#stop !== undefined && !this.#stop.signal.aborted) return;
+    this.#accepting = true;
     this.#stop = new AbortController();
-    this.#loop = this.#run(this.#stop.signal);
-  }
-
-  /** Called after a transaction that wrote outbox rows has committed. */
-  wake(): void {
-    this.#commits.ring();
+    this.#sweep = this.#sweepLoop(this.#stop.signal);
   }
 
   /** Called with the events of a transaction that has just committed. */
-  committed(_events: CommittedEvent[]): void {
-    this.#commits.ring();
+  committed(events: CommittedEvent[]): void {
+    if (!this.#accepting || events.length === 0) return;
+    // Past the bound the rows wait for the sweep instead: durable either way.
+    if (this.#heldCount >= MAX_HELD_EVENTS) return;
+    this.#held.push({ events, committedAt: performance.now() });
+    this.#heldCount += events.length;
+    this.#sendHeld();
   }
 
   /**
-   * Lets the current batch finish and publishes what is already committed, for at most `flushTimeoutMs` (a
-   * broker that is down must not hold the shutdown: what is left stays in the outbox for the next relay),
-   * then gives the leadership back.
+   * Sends what this instance still holds and deletes what was acknowledged, for at most `flushTimeoutMs` (a
+   * broker that is down must not hold the shutdown: what is left stays in the outbox for another instance's
+   * sweep), then gives the sweep lease back.
    */
   async stop(flushTimeoutMs = 5000): Promise<void> {
     const stop = this.#stop;
     if (stop === undefined || stop.signal.aborted) return;
     stop.abort();
+    this.#accepting = false;
     const timeout = new AbortController();
-    const flushed = await Promise.race([this.#loop?.then(() => true), pause(flushTimeoutMs, timeout.signal).then(() => false)]);
+    const flushed = await Promise.race([
+      Promise.all([this.#sweep, this.#flush()]).then(() => true),
+      pause(flushTimeoutMs, timeout.signal).then(() => false),
+    ]);
     timeout.abort();
+    clearTimeout(this.#retryTimer);
     if (!flushed)
-      this.#options.log.warn({ flushTimeoutMs }, 'outbox relay stopped before flushing; the next relay publishes the rest');
-    await this.#options.outbox.resignLeadership();
+      this.#options.log.warn({ flushTimeoutMs }, 'outbox relay stopped before flushing; the sweep publishes the rest');
+    await this.#options.outbox.releaseSweepLease().catch(() => undefined);
   }
 
-  /** Publishes everything pending now; used on shutdown and by tests. Answers how many were published. */
+  /**
+   * Publishes everything pending now, this instance's own events and, if it can take the sweep lease, every
+   * row in the outbox whatever its age; used by tests and tools. Answers how many rows the sweep published.
+   */
   async drain(): Promise<number> {
+    await this.#flush();
+    const { outbox } = this.#options;
+    if (!(await outbox.tryTakeSweepLease())) return 0;
     let total = 0;
     for (;;) {
-      const published = await this.#publishOneBatch();
-      if (published === 0) return total;
-      total += published;
+      const swept = await this.#sweepOnce(0);
+      if (swept === 0) break;
+      total += swept;
+    }
+    await this.#flushDeletes();
+    return total;
+  }
+
+  /** Starts sends until SENDS_IN_FLIGHT are in flight or nothing is held. */
+  #sendHeld(): void {
+    while (this.#heldCount > 0 && this.#sends.size < SENDS_IN_FLIGHT && !this.#backingOff) {
+      const send: Promise<void> = this.#send(this.#takeHeld()).finally(() => {
+        this.#sends.delete(send);
+        this.#sendHeld();
+      });
+      this.#sends.add(send);
     }
   }
 
-  async #run(signal: AbortSignal): Promise<void> {
-    const { log, outbox } = this.#options;
+  /** The oldest held transactions, whole, up to about `batchSize` events. */
+  #takeHeld(): Held[] {
+    const { batchSize } = this.#options;
+    let taken = 0;
+    let count = 0;
+    for (const held of this.#held) {
+      if (taken > 0 && taken + held.events.length > batchSize) break;
+      taken += held.events.length;
+      count++;
+    }
+    this.#heldCount -= taken;
+    return this.#held.splice(0, count);
+  }
+
+  async #send(batch: Held[]): Promise<void> {
+    const { publisher, observer, log } = this.#options;
+    const events = batch.length === 1 ? (batch[0]?.events ?? []) : batch.flatMap((held) => held.events);
+    try {
+      await publisher.publish(events);
+    } catch (error) {
+      // The rows stay in the outbox and the sweep sends them once they are old enough. Sends pause for a
+      // backoff, so that an outage costs one failure per backoff, not one per commit.
+      this.#sendFailures++;
+      if (worthLogging(this.#sendFailures)) {
+        log.error(
+          { err: error, failures: this.#sendFailures, events: events.length },
+          'outbox relay could not publish; the sweep will send these events',
+        );
+      }
+      if (!this.#backingOff) {
+        this.#backingOff = true;
+        this.#retryTimer = setTimeout(
+          () => {
+            this.#backingOff = false;
+            this.#sendHeld();
+          },
+          backoffMs(this.#sendFailures, FAILURE_BACKOFF),
+        );
+        this.#retryTimer.unref();
+      }
+      return;
+    }
+    if (this.#sendFailures > 0) {
+      log.info({ failures: this.#sendFailures }, 'outbox relay recovered');
+      this.#sendFailures = 0;
+    }
+    if (observer !== undefined) {
+      const ackedAt = performance.now();
+      const ages: number[] = [];
+      for (const held of batch) {
+        const age = ackedAt - held.committedAt;
+        for (let i = 0; i < held.events.length; i++) ages.push(age);
+      }
+      observer.published(ages);
+    }
+    for (const event of events) this.#acknowledged.push(event.outboxId);
+    this.#deleteAcknowledged();
+  }
+
+  /** One DELETE in flight at a time, taking every id acknowledged meanwhile. */
+  #deleteAcknowledged(): void {
+    if (this.#deleting !== undefined || this.#acknowledged.length === 0) return;
+    this.#deleting = this.#deleteLoop().finally(() => {
+      this.#deleting = undefined;
+      // Ids acknowledged between the loop's last look and now (unless it gave up on a failing database).
+      if (this.#deleteFailures === 0) this.#deleteAcknowledged();
+    });
+  }
+
+  async #deleteLoop(): Promise<void> {
+    const { outbox, log } = this.#options;
+    while (this.#acknowledged.length > 0) {
+      const ids = this.#acknowledged.splice(0, DELETE_CHUNK);
+      try {
+        await outbox.markPublished(ids);
+        if (this.#deleteFailures > 0) log.info({ failures: this.#deleteFailures }, 'outbox deletes recovered');
+        this.#deleteFailures = 0;
+      } catch (error) {
+        this.#deleteFailures++;
+        if (worthLogging(this.#deleteFailures)) {
+          log.error({ err: error, failures: this.#deleteFailures }, 'could not delete published outbox rows; retrying');
+        }
+        // Kept for the next attempt; past the bound, the sweep sends those rows again (same event-id).
+        if (this.#acknowledged.length + ids.length <= MAX_UNDELETED_IDS) this.#acknowledged.unshift(...ids);
+        if (!this.#accepting) return;
+        await pause(backoffMs(this.#deleteFailures, FAILURE_BACKOFF));
+      }
+    }
+  }
+
+  async #flushDeletes(): Promise<void> {
+    while (this.#deleting !== undefined || this.#acknowledged.length > 0) {
+      this.#deleteAcknowledged();
+      await this.#deleting;
+      if (this.#deleteFailures > 0) return;
+    }
+  }
+
+  /** Sends everything held (one attempt each) and waits for the deletes. */
+  async #flush(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    this.#backingOff = false;
+    this.#sendFailures = 0;
+    while (this.#heldCount > 0 || this.#sends.size > 0) {
+      this.#sendHeld();
+      await Promise.all(this.#sends);
+      // A failed send during the flush leaves the rest to the sweep.
+      if (this.#sendFailures > 0) break;
+    }
+    await this.#flushDeletes();
+  }
+
+  async #sweepLoop(signal: AbortSignal): Promise<void> {
+    const { log, outbox, sweepAfterMs, sweepIntervalMs, batchSize } = this.#options;
     await repeatUntilStopped({
       signal,
-      round: () => this.#round(signal),
+      round: async () => {
+        if (!(await outbox.tryTakeSweepLease())) {
+          await pause(LEASE_RETRY_MS, signal);
+          return;
+        }
+        const swept = await this.#sweepOnce(sweepAfterMs);
+        if (swept < batchSize) await pause(sweepIntervalMs, signal);
+      },
       backoff: FAILURE_BACKOFF,
       onFailure: (error, failures) => {
         // An outage shows in the log without a storm.
-        if (worthLogging(failures)) log.error({ err: error, failures }, 'outbox relay failed; retrying');
+        if (worthLogging(failures)) log.error({ err: error, failures }, 'outbox sweep failed; retrying');
       },
-      onRecovery: (failures) => log.info({ failures }, 'outbox relay recovered'),
+      onRecovery: (failures) => log.info({ failures }, 'outbox sweep recovered'),
     });
-    // Shutdown: what is committed is sent now rather than after the next start.
-    if (outbox.isLeader) {
-      await this.drain().catch((error: unknown) => log.warn({ err: error }, 'outbox relay could not flush on stop'));
-    }
   }
 
-  async #round(signal: AbortSignal): Promise<void> {
-    const { outbox, pollIntervalMs, lingerMs, batchSize } = this.#options;
-    if (!(await outbox.tryBecomeLeader())) {
-      await pause(LEADERSHIP_RETRY_MS, signal);
-      return;
-    }
-    const published = await this.#publishOneBatch();
-    if (published === 0) await this.#commits.wait(pollIntervalMs, signal);
-    else if (published < batchSize && lingerMs > 0) await pause(lingerMs, signal);
-  }
-
-  async #publishOneBatch(): Promise<number> {
+  /** Publishes one batch of rows older than `minAgeMs`; answers how many. */
+  async #sweepOnce(minAgeMs: number): Promise<number> {
     const { outbox, publisher, batchSize, observer } = this.#options;
-    if (!outbox.isLeader) return 0;
-    const events = await outbox.nextBatch(batchSize);
+    if (!outbox.holdsSweepLease) return 0;
+    const events = await outbox.leftBehind(minAgeMs, batchSize);
     if (events.length === 0) return 0;
     const readAt = performance.now();
     await publisher.publish(events);
@@ -173,6 +341,7 @@ export class OutboxRelay {
     const sendMs = performance.now() - readAt;
     await outbox.markPublished(events.map((e) => e.outboxId));
     observer?.published(events.map((e) => e.ageAtReadMs + sendMs));
+    observer?.swept?.(events.length);
     return events.length;
   }
 }

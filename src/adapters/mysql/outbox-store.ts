@@ -1,12 +1,12 @@
-// The outbox seen from the relay. One relay is active per database at a time: it holds a MySQL named lock on
-// its own connection and reads and deletes outbox rows on that same connection, so a relay that lost its
-// connection (and with it the lock) cannot go on publishing beside the new leader. A single reader in
-// outbox order keeps every key's events in commit order.
+// The outbox seen from the relay. Any instance deletes the rows of its acknowledged events; only the holder
+// of the sweep lease, a MySQL named lock held on a connection of its own, reads rows left behind. The lease
+// keeps two instances from sending the same rows: correctness does not hang on it (a resend carries the same
+// event-id), so when its connection drops the lease is simply free for whoever asks next.
 
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import type { OutboxReader, PendingEvent } from '../../app/outbox-relay.ts';
+import type { OutboxStore, PendingEvent } from '../../app/outbox-relay.ts';
 import type { RecordKind, StoredRecord } from '../../record-kinds/record-kind.ts';
 import { recordKindOfEventType } from '../../record-kinds/registry.ts';
 import { connectionOptions, type Database } from './database.ts';
@@ -19,35 +19,34 @@ interface OutboxRow {
   age_us: number | null;
 }
 
-export class MysqlOutboxStore implements OutboxReader {
+export class MysqlOutboxStore implements OutboxStore {
   readonly #databaseUrl: string;
   readonly #database: Database;
   readonly #lockName: string;
-  #leaderConnection: Connection | undefined;
+  #leaseConnection: Connection | undefined;
 
   constructor(databaseUrl: string, database: Database) {
     const { databaseName } = database;
     this.#databaseUrl = databaseUrl;
     this.#database = database;
     // Named locks are server-wide: the database name keeps two services (or test runs) on one server apart.
-    const name = `recording-outbox-relay:${databaseName}`;
-    this.#lockName = name.length <= 64 ? name : `recording-outbox-relay:${createHash('sha1').update(databaseName).digest('hex')}`;
+    const name = `recording-outbox-sweep:${databaseName}`;
+    this.#lockName = name.length <= 64 ? name : `recording-outbox-sweep:${createHash('sha1').update(databaseName).digest('hex')}`;
   }
 
-  get isLeader(): boolean {
-    return this.#leaderConnection !== undefined;
+  get holdsSweepLease(): boolean {
+    return this.#leaseConnection !== undefined;
   }
 
-  /** Takes the relay lock if it is free; answers whether this process is now the active relay. */
-  async tryBecomeLeader(): Promise<boolean> {
-    if (this.#leaderConnection !== undefined) return true;
+  async tryTakeSweepLease(): Promise<boolean> {
+    if (this.#leaseConnection !== undefined) return true;
     const { multipleStatements: _, ...options } = connectionOptions(this.#databaseUrl);
     const connection = await createConnection(options);
     try {
       const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS acquired', [this.#lockName]);
       if (rows[0]?.acquired === 1) {
-        connection.on('error', () => this.#dropLeadership());
-        this.#leaderConnection = connection;
+        connection.on('error', () => this.#dropLease());
+        this.#leaseConnection = connection;
         return true;
       }
       await connection.end();
@@ -58,38 +57,29 @@ export class MysqlOutboxStore implements OutboxReader {
     }
   }
 
-  /** Gives the lock back (graceful stop) so that another instance takes over at once. */
-  async resignLeadership(): Promise<void> {
-    const connection = this.#leaderConnection;
-    this.#leaderConnection = undefined;
+  /** Gives the lock back (graceful stop) so that another instance takes over the sweep at once. */
+  async releaseSweepLease(): Promise<void> {
+    const connection = this.#leaseConnection;
+    this.#leaseConnection = undefined;
     if (connection === undefined) return;
     await connection.query('DO RELEASE_LOCK(?)', [this.#lockName]).catch(() => undefined);
     await connection.end().catch(() => connection.destroy());
   }
 
-  #dropLeadership(): void {
-    this.#leaderConnection?.destroy();
-    this.#leaderConnection = undefined;
+  #dropLease(): void {
+    this.#leaseConnection?.destroy();
+    this.#leaseConnection = undefined;
   }
 
-  #leader(): Connection {
-    if (this.#leaderConnection === undefined) throw new Error('outbox read without holding the relay lock');
-    return this.#leaderConnection;
-  }
-
-  /** The oldest pending events, in outbox order, each with the record its payload is built from. */
-  async nextBatch(limit: number): Promise<PendingEvent[]> {
-    let rows: OutboxRow[];
-    try {
-      const [result] = await this.#leader().query<RowDataPacket[]>(
-        'SELECT id, event_type, record_id, traceparent, TIMESTAMPDIFF(MICROSECOND, created_at, NOW(6)) AS age_us FROM outbox_events ORDER BY id LIMIT ?',
-        [limit],
-      );
-      rows = result as OutboxRow[];
-    } catch (error) {
-      this.#dropLeadership();
-      throw error;
-    }
+  /** The oldest rows that have waited at least `minAgeMs`, each with the record its payload is built from. */
+  async leftBehind(minAgeMs: number, limit: number): Promise<PendingEvent[]> {
+    // Ages by the server's clock, like created_at's default: no clocks of two machines are compared.
+    const [result] = await this.#database.pool.query<RowDataPacket[]>(
+      `SELECT id, event_type, record_id, traceparent, TIMESTAMPDIFF(MICROSECOND, created_at, NOW(6)) AS age_us
+       FROM outbox_events WHERE created_at <= NOW(6) - INTERVAL ? MICROSECOND ORDER BY id LIMIT ?`,
+      [Math.round(minAgeMs * 1000), limit],
+    );
+    const rows = result as OutboxRow[];
     if (rows.length === 0) return [];
     // One read per kind of record in the batch, all at once.
     const idsByType = new Map<string, number[]>();
@@ -125,13 +115,8 @@ export class MysqlOutboxStore implements OutboxReader {
 
   async markPublished(outboxIds: number[]): Promise<void> {
     if (outboxIds.length === 0) return;
-    try {
-      // By id, never by range: a lower id may belong to a transaction that has not committed yet.
-      await this.#leader().query('DELETE FROM outbox_events WHERE id IN (?)', [outboxIds]);
-    } catch (error) {
-      this.#dropLeadership();
-      throw error;
-    }
+    // By id, never by range: a lower id may belong to a transaction that has not committed yet.
+    await this.#database.pool.query('DELETE FROM outbox_events WHERE id IN (?)', [outboxIds]);
   }
 
   /** How many events wait and how old the oldest is, for readiness and metrics. */
