@@ -95,7 +95,11 @@ const deadLetterHeaders = {
   },
 };
 
-const userIdKey = { type: 'string', description: "The record's userId: one user's events stay in order on one partition." };
+const userIdKey = {
+  type: 'string',
+  description:
+    "The record's userId (Java-compatible murmur2 partitioning): one user's events share a partition, but are not promised in commit order.",
+};
 
 type Channel = { address: string; description: string; messages: Record<string, { $ref: string }> };
 type Operation = { action: 'send' | 'receive'; channel: { $ref: string }; summary?: string };
@@ -170,7 +174,10 @@ export function buildAsyncApiDocument(topics: TopicNames): Record<string, unknow
       version: '1.0.0',
       description:
         'Consumes participation events from the services that run meetings (dating, study); publishes one event per stored record ' +
-        'through a transactional outbox (at least once, never lost). Every topic name is configurable by environment.',
+        'through a transactional outbox. Delivery is at least once: an event may arrive more than once (a crash between the ' +
+        "broker's acknowledgement and the outbox delete, a resend after an outage, a republish), always with the same event-id " +
+        '(and ce_id), so consumers dedupe on it. Each event creates an immutable record of its own: events are not promised in ' +
+        "commit order, not even one user's. Every topic name is configurable by environment.",
     },
     defaultContentType: 'application/json',
     channels,

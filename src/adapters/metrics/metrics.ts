@@ -73,6 +73,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly #swept = new Counter({
+    name: 'outbox_events_swept_total',
+    help: "Events published by this instance's sweep: left in the outbox by an instance that crashed, stopped or could not send",
+    registers: [this.registry],
+  });
+
   constructor(options: { outboxBacklog: () => Promise<{ pending: number; oldestAgeMs: number }> }) {
     collectDefaultMetrics({ register: this.registry });
     // Read from the database when scraped, so that every instance reports the one shared outbox.
@@ -120,6 +126,7 @@ export class ServiceMetrics {
       this.#published.inc(commitToAckMs.length);
       for (const ms of commitToAckMs) this.#relayLatency.observe(ms / 1000);
     },
+    swept: (count) => this.#swept.inc(count),
   };
 
   readonly ingestionObserver: IngestionObserver = {
