@@ -74,13 +74,14 @@ const overrides = Object.fromEntries(
 // What cleanUp() stops: set while it runs.
 let stack: BenchStack | undefined;
 let service: ServiceProcess | undefined;
+const extraServices: ServiceProcess[] = [];
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
 
 /** Stops what this run started and drops its databases; once, whether called on success, failure or a signal. */
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
-    await service?.stop().catch(() => undefined);
+    await Promise.all([service, ...extraServices].map((s) => s?.stop().catch(() => undefined)));
     await stack?.dispose().catch(() => undefined);
   })();
   return cleaning;
@@ -107,11 +108,16 @@ interface Bench {
   workload: Workload;
   phases: Record<string, PhaseUsage>;
   phase<T>(name: string, work: () => Promise<T>, operations: (result: T) => number): Promise<T>;
-  spawnService(nodeFlags?: string[]): ServiceProcess;
+  /** The service as production starts it; `name` other than the default gives an instance of its own (port, log). */
+  spawnService(nodeFlags?: string[], name?: string): ServiceProcess;
 }
 
 async function prepare(running: BenchStack): Promise<Bench> {
-  const port = await freePort();
+  const ports: Record<string, number> = {
+    service: await freePort(),
+    'service-2': await freePort(),
+    'service-3': await freePort(),
+  };
   const { env, config } = await serviceEnvironment(running, { name: 'bench', overrides });
   const databaseUrl = env.DATABASE_URL as string;
   const logFile = join(resultsDir, 'service.log');
@@ -137,14 +143,14 @@ async function prepare(running: BenchStack): Promise<Bench> {
       phases[name] = { ...(await end()), operations: operations(result) };
       return result;
     },
-    spawnService: (nodeFlags = []) => {
+    spawnService: (nodeFlags = [], name = 'service') => {
       const start = productionStart();
       const spawned = new ServiceProcess({
-        name: 'service',
+        name,
         entry: start.entry,
         env: { ...start.env, ...env },
-        port,
-        logFile,
+        port: ports[name] ?? (ports.service as number),
+        logFile: name === 'service' ? logFile : join(resultsDir, `${name}.log`),
         nodeFlags: [...start.nodeFlags, ...nodeFlags],
       });
       spawned.spawn();
@@ -256,12 +262,12 @@ async function measureHttp(bench: Bench, measured: ServiceProcess) {
     'relay',
     () =>
       relayLatency({
-        baseUrl,
+        targets: [{ baseUrl, ownerPrefix: `r${runId}-` }],
         bootstrap: bench.stack.kafkaBootstrap,
         topic: bench.config.topics.attendanceRecorded,
         rate: RELAY_RATE,
         seconds: plan.seconds,
-        ownerPrefix: `r${runId}-`,
+        runPrefix: `r${runId}-`,
       }),
     (r) => r.created,
   );
@@ -272,6 +278,37 @@ async function measureHttp(bench: Bench, measured: ServiceProcess) {
     (r) => r.outcomes[201] ?? 0,
   );
   return { fixedRate, relay, throughput, outboxDrainMs: Math.round(await waitForEmptyOutbox(bench)) };
+}
+
+/**
+ * The relay's rate spread over three instances of one deployment (the measured one and two more, on the same
+ * database and topics): every instance's commit → ack, so that one publishing for all, or commits that wait
+ * for another instance's poll, show. The phase's CPU figures are the measured instance's.
+ */
+async function measureMultiInstanceRelay(bench: Bench, measured: ServiceProcess) {
+  const others = [bench.spawnService([], 'service-2'), bench.spawnService([], 'service-3')];
+  extraServices.push(...others);
+  try {
+    await Promise.all(others.map((other) => other.waitUntil('ready', READY_POLL_MS)));
+    await waitForEmptyOutbox(bench);
+    const instances = [measured, ...others];
+    return await bench.phase(
+      'relay.multiInstance',
+      () =>
+        relayLatency({
+          targets: instances.map((instance, i) => ({ baseUrl: instance.baseUrl, ownerPrefix: `m${runId}-${i}-` })),
+          bootstrap: bench.stack.kafkaBootstrap,
+          topic: bench.config.topics.attendanceRecorded,
+          rate: RELAY_RATE,
+          seconds: plan.seconds,
+          runPrefix: `m${runId}-`,
+        }),
+      (r) => r.created,
+    );
+  } finally {
+    await Promise.all(others.map((other) => other.stop().catch(() => undefined)));
+    extraServices.length = 0;
+  }
 }
 
 /** The exit code, or the signal that ended the process. */
@@ -319,6 +356,7 @@ async function main(): Promise<void> {
   service = measured;
   const ingestion = await measureIngestion(bench, measured);
   const http = await measureHttp(bench, measured);
+  const multiInstance = await measureMultiInstanceRelay(bench, measured);
   const memory = processMemory(measured.pid as number);
   const memoryAtEnd = await memoryBreakdown(measured);
   const exit = exitOf(await measured.stop());
@@ -332,7 +370,11 @@ async function main(): Promise<void> {
       fixedRate: { p50Ms: http.fixedRate.p50Ms, p99Ms: http.fixedRate.p99Ms },
     },
     pipeline: { eventsPerSecond: ingestion.eventsPerSecond, ceilingEventsPerSecond: ceilings.pipeline.eventsPerSecond },
-    relay: { p50Ms: http.relay.p50Ms, p99Ms: http.relay.p99Ms },
+    relay: {
+      p50Ms: http.relay.p50Ms,
+      p99Ms: http.relay.p99Ms,
+      multiInstanceP99Ms: Math.max(...multiInstance.instances.map((instance) => instance.p99Ms)),
+    },
     process: { peakRssMb: memory.peakRssMb, readyMs: startUp.readyMs },
   };
   const { workload } = bench;
@@ -348,10 +390,10 @@ async function main(): Promise<void> {
       serviceEnvOverrides: overrides,
       machine,
     },
-    details: { ceilings, startUp, ingestion, http, memoryAtEnd, serviceExit: exit, serviceLogErrors: logErrors },
+    details: { ceilings, startUp, ingestion, http, multiInstance, memoryAtEnd, serviceExit: exit, serviceLogErrors: logErrors },
     phases: bench.phases,
     checks: [
-      `answers: http.rps ${JSON.stringify(http.throughput.outcomes)} with ${http.throughput.errors} transport errors; fixed rate ${JSON.stringify(http.fixedRate.outcomes)}; relay phase ${http.relay.created} created, ${http.relay.received} events received`,
+      `answers: http.rps ${JSON.stringify(http.throughput.outcomes)} with ${http.throughput.errors} transport errors; fixed rate ${JSON.stringify(http.fixedRate.outcomes)}; relay phase ${http.relay.created} created, ${http.relay.received} events received; three instances ${multiInstance.created} created, ${multiInstance.received} received, p99 per instance ${multiInstance.instances.map((i) => `${i.p99Ms} ms`).join(' / ')}`,
       `pipeline: ${workload.messages.length} events in, ${workload.unique} unique, ${ingestion.stored} stored; ${ingestion.seconds.toFixed(2)} s from ready (spawn to ready ${Math.round(ingestion.readyMs)} ms)`,
       `ceilings: http ${ceilings.http.errors} failed transactions; pipeline database ${ceilings.pipeline.databaseSeconds.toFixed(2)} s, Kafka ${ceilings.pipeline.kafkaSeconds.toFixed(2)} s`,
       `memory (MB): after the pipeline ${describeMemory(ingestion.memoryAfter)}; at the end ${describeMemory(memoryAtEnd)}`,

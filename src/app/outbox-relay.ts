@@ -85,8 +85,11 @@ export interface OutboxRelayOptions {
   observer?: RelayObserver;
 }
 
-/** Sends of this instance's own commits in flight at once: more commits ride along in each while they wait. */
-const SENDS_IN_FLIGHT = 3;
+/**
+ * Sends of this instance's own commits in flight at once. One: the idempotent producer takes one send at a
+ * time anyway (see kafka-clients.ts), so what commits while a send is in flight rides along in the next one.
+ */
+const SENDS_IN_FLIGHT = 1;
 /**
  * Events held in memory at most: past it (a broker that hangs while commits go on), new commits are left to
  * the sweep, so that memory stays bounded whatever the outage.

@@ -95,6 +95,7 @@ export class ResettingProducer implements EventProducer {
   readonly #create: () => KafkaProducer;
   readonly #onReset: (error: unknown) => void;
   #current: KafkaProducer;
+  #previous: Promise<unknown> = Promise.resolve();
 
   constructor(create: () => KafkaProducer, onReset: (error: unknown) => void = () => undefined) {
     this.#create = create;
@@ -102,7 +103,21 @@ export class ResettingProducer implements EventProducer {
     this.#current = create();
   }
 
-  async send(options: SendOptions<Bytes, Bytes, Bytes, Bytes>): Promise<ProduceResult> {
+  /**
+   * One send at a time: the client advances an idempotent session's sequence numbers only when a send is
+   * acknowledged, so two sends in flight carry the same numbers and the broker answers
+   * OUT_OF_ORDER_SEQUENCE_NUMBER. Callers batch what arrives meanwhile instead.
+   */
+  send(options: SendOptions<Bytes, Bytes, Bytes, Bytes>): Promise<ProduceResult> {
+    const sent = this.#previous.then(() => this.#sendNow(options));
+    this.#previous = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    return sent;
+  }
+
+  async #sendNow(options: SendOptions<Bytes, Bytes, Bytes, Bytes>): Promise<ProduceResult> {
     const producer = this.#current;
     try {
       return await producer.send(options);
