@@ -18,6 +18,7 @@ export type OutboxRelayConfig = Pick<
   | 'cloudEventsSource'
   | 'outboxPollIntervalMs'
   | 'outboxSweepAfterMs'
+  | 'outboxLingerMs'
   | 'outboxBatchSize'
 >;
 
@@ -36,6 +37,7 @@ export function createOutboxRelay(
     log: deps.logger.child({ component: 'outbox-relay' }),
     sweepIntervalMs: config.outboxPollIntervalMs,
     sweepAfterMs: config.outboxSweepAfterMs,
+    lingerMs: config.outboxLingerMs,
     batchSize: config.outboxBatchSize,
     observer: deps.observer,
   });

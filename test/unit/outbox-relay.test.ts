@@ -113,7 +113,7 @@ class RecordingPublisher implements EventPublisher {
   }
 }
 
-function relayOver(options: { batchSize?: number; sweepIntervalMs?: number } = {}) {
+function relayOver(options: { batchSize?: number; sweepIntervalMs?: number; lingerMs?: number } = {}) {
   const outbox = new InMemoryOutbox();
   const publisher = new RecordingPublisher();
   const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies RelayLog;
@@ -126,6 +126,7 @@ function relayOver(options: { batchSize?: number; sweepIntervalMs?: number } = {
     batchSize: options.batchSize ?? 100,
     sweepAfterMs: SWEEP_AFTER_MS,
     sweepIntervalMs: options.sweepIntervalMs ?? NEVER,
+    lingerMs: options.lingerMs ?? 0,
     observer: { published: (ages) => observed.push(ages), swept: (count) => swept.push(count) },
   });
   return { relay, outbox, publisher, log, observed, swept };
@@ -159,6 +160,25 @@ describe('OutboxRelay, own commits', () => {
     expect(publisher.calls).toEqual([[1], [2, 3, 4, 5, 6, 7, 8]]);
     expect(outbox.deleteCalls.length).toBeLessThanOrEqual(2);
     expect(outbox.deleteCalls.flat().sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await relay.stop();
+  });
+
+  it('lets a commit that finds no send in flight wait the linger time for others to share its send', async () => {
+    const { relay, outbox, publisher } = relayOver({ lingerMs: 30 });
+    relay.start();
+    relay.committed(outbox.commit(1));
+    relay.committed(outbox.commit(2, 3));
+    expect(publisher.calls).toEqual([]);
+    await vi.waitFor(() => expect(outbox.rows).toEqual([]), UNTIL);
+    expect(publisher.calls).toEqual([[1, 2, 3]]);
+    await relay.stop();
+  });
+
+  it('sends at once, without lingering, once a full batch is held', async () => {
+    const { relay, outbox, publisher } = relayOver({ lingerMs: NEVER, batchSize: 2 });
+    relay.start();
+    relay.committed(outbox.commit(1, 2));
+    expect(publisher.calls).toEqual([[1, 2]]);
     await relay.stop();
   });
 
