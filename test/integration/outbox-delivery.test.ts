@@ -1,7 +1,7 @@
 // "No event is ever lost": an attendance accepted while the broker is down, or by a process that dies right
 // after the commit, still reaches Kafka once the broker and the service are back.
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanupRegistry } from '../../testkit/cleanup.ts';
 import { readJson } from '../../testkit/http-assertions.ts';
 import { dropDatabase } from '../../testkit/mysql.ts';
@@ -28,7 +28,38 @@ async function pendingOutboxRows(sut: { sql: ServiceUnderTest['sql'] }): Promise
   return Number((rows as { n: number }[])[0]?.n);
 }
 
+/** A counter of the instance's /metrics, summed over its labels. */
+async function counter(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let total = 0;
+  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))) total += Number(match[1]);
+  return total;
+}
+
 describe('outbox delivery', () => {
+  it('has every instance publish its own commits at once, none of them through the sweep', async () => {
+    // The sweep would wait ten minutes: whatever arrives was sent by the instance that committed it.
+    const config = testConfig({ OUTBOX_SWEEP_AFTER_MS: '600000' });
+    const first = await startTestService(config);
+    cleanup(() => first.dispose());
+    const second = await startTestService(config);
+    cleanup(() => second.stop());
+    const reader = await TopicReader.open([config.topics.attendanceRecorded]);
+    cleanup(() => reader.close());
+
+    const users = [`first_${uniqueSuffix()}`, `second_${uniqueSuffix()}`];
+    expect((await postAttendance(first.baseUrl, users[0] as string)).status).toBe(201);
+    expect((await postAttendance(second.baseUrl, users[1] as string)).status).toBe(201);
+
+    const events = await reader.waitForCount(2, 10_000);
+    expect(events.map((e) => e.key).sort()).toEqual([...users].sort());
+    for (const instance of [first, second]) {
+      expect(await counter(instance.baseUrl, 'outbox_events_published_total')).toBe(1);
+      expect(await counter(instance.baseUrl, 'outbox_events_swept_total')).toBe(0);
+    }
+    await vi.waitFor(async () => expect(await pendingOutboxRows(first)).toBe(0), { timeout: 10_000, interval: 20 });
+  });
+
   it('accepts attendances while the broker is down and publishes them when it is back', async () => {
     const sut = await startTestService(testConfig({ KAFKA_BROKERS: own.bootstrap }));
     cleanup(() => dropDatabase(sut.config.databaseUrl));
