@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { originalFrame, serviceFile } from './original-source.ts';
 
 interface SampleNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   selfSize: number;
   children: SampleNode[];
 }
@@ -26,14 +27,14 @@ function newestProfile(): string {
   return files.sort((a, b) => statSync(b).size - statSync(a).size)[0] as string;
 }
 
-/** node_modules/@scope/name or node_modules/name, node's own modules, or the service's file under dist/. */
+/** node_modules/@scope/name or node_modules/name, node's own modules, or the service's file under src/. */
 function ownerOf(url: string): { owner: string; service: boolean } | undefined {
   if (url === '') return undefined;
   const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (inPackage) return { owner: inPackage[1] as string, service: false };
   if (url.startsWith('node:')) return { owner: 'node (built-in modules)', service: false };
-  const inService = /\/dist\/(.+)$/.exec(url);
-  return inService ? { owner: `service: ${inService[1]}`, service: true } : { owner: url, service: false };
+  const inService = serviceFile(url);
+  return inService ? { owner: `service: ${inService}`, service: true } : { owner: url, service: false };
 }
 
 const file = positionals[0] ?? newestProfile();
@@ -45,7 +46,8 @@ let total = 0;
 const add = (map: Map<string, number>, key: string, bytes: number) => map.set(key, (map.get(key) ?? 0) + bytes);
 
 function walk(node: SampleNode, inheritedOwner: string, serviceCaller: string): void {
-  const { functionName, url, lineNumber } = node.callFrame;
+  const { functionName } = node.callFrame;
+  const { url, lineNumber } = originalFrame(node.callFrame);
   const own = ownerOf(url);
   const owner = own?.owner ?? inheritedOwner;
   const name = functionName || '(anonymous)';

@@ -7,10 +7,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { originalFrame, serviceFile } from './original-source.ts';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   children?: number[];
 }
 interface CpuProfile {
@@ -36,14 +37,14 @@ function newestProfile(): string {
   return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] as string;
 }
 
-/** node_modules/@scope/name or node_modules/name, node's own modules, or the service's file. */
+/** node_modules/@scope/name or node_modules/name, node's own modules, or the service's file under src/. */
 function ownerOf(url: string): string | undefined {
   if (url === '') return undefined;
   const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (inPackage) return inPackage[1];
   if (url.startsWith('node:')) return 'node (built-in modules)';
-  const inService = /\/dist\/(.+)$/.exec(url);
-  return inService ? `service: ${inService[1]}` : url;
+  const inService = serviceFile(url);
+  return inService ? `service: ${inService}` : url;
 }
 
 const profileFile = positionals[0] ?? newestProfile();
@@ -57,7 +58,8 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const owner = new Map<number, string>();
 const label = new Map<number, string>();
 function walk(node: ProfileNode, inherited: string): void {
-  const { functionName, url, lineNumber } = node.callFrame;
+  const { functionName } = node.callFrame;
+  const { url, lineNumber } = originalFrame(node.callFrame);
   const own = ownerOf(url);
   const special = functionName.startsWith('(') ? functionName : undefined;
   const resolvedOwner = special ?? own ?? `${inherited} (native)`;

@@ -18,18 +18,31 @@ const repoRoot = resolve(import.meta.dirname, '..');
  * How production starts the service: package.json's `start` command, and its environment assignments and Node
  * flags, so that a benchmark runs what `npm start` (and the Dockerfile, kept in step by a test) runs.
  */
-export function productionStart(): { command: string; entry: string; env: Record<string, string>; nodeFlags: string[] } {
+export function productionStart(): {
+  command: string;
+  run: string;
+  entry: string;
+  env: Record<string, string>;
+  nodeFlags: string[];
+} {
   const command: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
-  const words = command.split(/\s+/);
+  const run = startRun(command);
+  const words = run.split(/\s+/);
   const assignments = words
     .filter((word) => /^[A-Z_][A-Z0-9_]*=/.test(word))
     .map((word) => word.split('=', 2) as [string, string]);
   return {
     command,
-    entry: join(repoRoot, 'dist', 'main.js'),
+    run,
+    entry: join(repoRoot, words.at(-1) as string),
     env: Object.fromEntries(assignments),
     nodeFlags: words.filter((word) => word.startsWith('--')),
   };
+}
+
+/** The start command is `<check that there is a build> && <environment> node <flags> <entry>`: the last part. */
+export function startRun(command: string): string {
+  return (command.split(' && ').at(-1) as string).trim();
 }
 
 export interface ServiceProcessOptions {
