@@ -108,6 +108,8 @@ const LEASE_RETRY_MS = 1000;
 const FAILURE_BACKOFF: Backoff = { firstMs: 200, maxMs: 5000 };
 /** Ids per DELETE statement. */
 const DELETE_CHUNK = 5000;
+/** How long acknowledged ids wait for more before their DELETE (far below any sweep age). */
+const DELETE_LINGER_MS = 50;
 
 interface Held {
   events: CommittedEvent[];
@@ -130,6 +132,8 @@ export class OutboxRelay {
   #lingering: NodeJS.Timeout | undefined;
   #acknowledged: number[] = [];
   #deleting: Promise<void> | undefined;
+  /** Set while acknowledged ids wait for more to share their DELETE. */
+  #deleteWait: NodeJS.Timeout | undefined;
   #deleteFailures = 0;
   #accepting = false;
   #stop: AbortController | undefined;
@@ -273,8 +277,27 @@ export class OutboxRelay {
     this.#deleteAcknowledged();
   }
 
-  /** One DELETE in flight at a time, taking every id acknowledged meanwhile. */
+  /**
+   * One DELETE in flight at a time, taking every id acknowledged meanwhile, and a short wait before it while
+   * few are waiting: a delete per send would be a database round trip for every few events at moderate load.
+   * An acknowledged row that outlives its instance (a crash in that wait) is sent again by the sweep.
+   */
   #deleteAcknowledged(): void {
+    if (this.#deleting !== undefined || this.#deleteWait !== undefined || this.#acknowledged.length === 0) return;
+    if (this.#accepting && this.#acknowledged.length < DELETE_CHUNK) {
+      this.#deleteWait = setTimeout(this.#deleteWaitEnded, DELETE_LINGER_MS);
+      this.#deleteWait.unref();
+      return;
+    }
+    this.#startDeleting();
+  }
+
+  readonly #deleteWaitEnded = () => {
+    this.#deleteWait = undefined;
+    this.#startDeleting();
+  };
+
+  #startDeleting(): void {
     if (this.#deleting !== undefined || this.#acknowledged.length === 0) return;
     this.#deleting = this.#deleteLoop().finally(() => {
       this.#deleting = undefined;
@@ -305,8 +328,10 @@ export class OutboxRelay {
   }
 
   async #flushDeletes(): Promise<void> {
+    clearTimeout(this.#deleteWait);
+    this.#deleteWait = undefined;
     while (this.#deleting !== undefined || this.#acknowledged.length > 0) {
-      this.#deleteAcknowledged();
+      this.#startDeleting();
       await this.#deleting;
       if (this.#deleteFailures > 0) return;
     }

@@ -208,7 +208,7 @@ describe('OutboxRelay, own commits', () => {
     // Not sent during the backoff, then sent by itself: event 1 is the sweep's now.
     expect(publisher.calls).toEqual([[1]]);
     await vi.waitFor(() => expect(publisher.published).toEqual([2]), UNTIL);
-    expect(outbox.pendingIds()).toEqual([1]);
+    await vi.waitFor(() => expect(outbox.pendingIds()).toEqual([1]), UNTIL);
     expect(log.error).toHaveBeenCalledWith(
       expect.objectContaining({ failures: 1, events: 1 }),
       'outbox relay could not publish; the sweep will send these events',
@@ -220,6 +220,18 @@ describe('OutboxRelay, own commits', () => {
     expect(await relay.drain()).toBe(1);
     expect(publisher.published).toEqual([2, 1]);
     expect(outbox.rows).toEqual([]);
+    await relay.stop();
+  });
+
+  it('lets acknowledged rows wait briefly so that several sends share one DELETE', async () => {
+    const { relay, outbox, publisher } = relayOver();
+    relay.start();
+    relay.committed(outbox.commit(1));
+    await vi.waitFor(() => expect(publisher.published).toEqual([1]), UNTIL);
+    relay.committed(outbox.commit(2));
+    await vi.waitFor(() => expect(outbox.rows).toEqual([]), UNTIL);
+    expect(publisher.calls).toEqual([[1], [2]]);
+    expect(outbox.deleteCalls).toEqual([[1, 2]]);
     await relay.stop();
   });
 
