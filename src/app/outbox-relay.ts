@@ -83,9 +83,10 @@ export interface OutboxRelayOptions {
   /** How often the sweep lease holder looks for rows left behind. */
   sweepIntervalMs: number;
   /**
-   * How long a commit that finds no send in flight waits for others to join it (the producer's linger.ms): a
-   * few milliseconds of latency buy produce requests and deletes that carry several events at moderate load,
-   * where one request per event costs the broker more CPU than the event itself. 0 sends at once.
+   * How long a committed event waits for others to share its send (the producer's linger.ms), counted from its
+   * commit, so that an event that waited through an earlier send goes at once: a few milliseconds of latency buy
+   * produce requests that carry several events at moderate load, where one request per event costs the broker
+   * more CPU than the event itself. 0 sends at once.
    */
   lingerMs: number;
   observer?: RelayObserver;
@@ -128,8 +129,10 @@ export class OutboxRelay {
   /** After a failed send, until its backoff ends: commits are held but not sent. */
   #backingOff = false;
   #retryTimer: NodeJS.Timeout | undefined;
-  /** Set while the first held commit waits for others to join it. */
+  /** Set while the oldest held commit waits for others to join it. */
   #lingering: NodeJS.Timeout | undefined;
+  /** Set while a stop or a drain sends everything held: no lingering. */
+  #flushing = false;
   #acknowledged: number[] = [];
   #deleting: Promise<void> | undefined;
   /** Set while acknowledged ids wait for more to share their DELETE. */
@@ -157,15 +160,40 @@ export class OutboxRelay {
     if (this.#heldCount >= MAX_HELD_EVENTS) return;
     this.#held.push({ events, committedAt: performance.now() });
     this.#heldCount += events.length;
-    if (this.#sends.size > 0 || this.#lingering !== undefined) return;
-    if (this.#options.lingerMs === 0 || this.#heldCount >= this.#options.batchSize) this.#sendHeld();
-    else this.#lingering = setTimeout(this.#lingerEnded, this.#options.lingerMs);
+    if (this.#heldCount >= this.#options.batchSize) this.#stopLingering();
+    this.#sendWhenDue();
+  }
+
+  /**
+   * Sends what is held once its oldest event has waited `lingerMs` (during an earlier send, say) or a full batch
+   * is held, one send at a time: what commits meanwhile waits for the next. A flush sends at once.
+   */
+  #sendWhenDue(): void {
+    if (this.#heldCount === 0 || this.#sends.size >= SENDS_IN_FLIGHT || this.#backingOff || this.#lingering !== undefined) {
+      return;
+    }
+    const { lingerMs, batchSize } = this.#options;
+    const wait = (this.#held[0]?.committedAt ?? 0) + lingerMs - performance.now();
+    if (wait > 0 && this.#heldCount < batchSize && !this.#flushing) {
+      this.#lingering = setTimeout(this.#lingerEnded, wait);
+      return;
+    }
+    const send: Promise<void> = this.#send(this.#takeHeld()).finally(() => {
+      this.#sends.delete(send);
+      this.#sendWhenDue();
+    });
+    this.#sends.add(send);
   }
 
   readonly #lingerEnded = () => {
     this.#lingering = undefined;
-    this.#sendHeld();
+    this.#sendWhenDue();
   };
+
+  #stopLingering(): void {
+    clearTimeout(this.#lingering);
+    this.#lingering = undefined;
+  }
 
   /**
    * Sends what this instance still holds and deletes what was acknowledged, for at most `flushTimeoutMs` (a
@@ -207,17 +235,6 @@ export class OutboxRelay {
     return total;
   }
 
-  /** Starts sends until SENDS_IN_FLIGHT are in flight or nothing is held. */
-  #sendHeld(): void {
-    while (this.#heldCount > 0 && this.#sends.size < SENDS_IN_FLIGHT && !this.#backingOff) {
-      const send: Promise<void> = this.#send(this.#takeHeld()).finally(() => {
-        this.#sends.delete(send);
-        this.#sendHeld();
-      });
-      this.#sends.add(send);
-    }
-  }
-
   /** The oldest held transactions, whole, up to about `batchSize` events. */
   #takeHeld(): Held[] {
     const { batchSize } = this.#options;
@@ -252,7 +269,7 @@ export class OutboxRelay {
         this.#retryTimer = setTimeout(
           () => {
             this.#backingOff = false;
-            this.#sendHeld();
+            this.#sendWhenDue();
           },
           backoffMs(this.#sendFailures, FAILURE_BACKOFF),
         );
@@ -337,18 +354,22 @@ export class OutboxRelay {
     }
   }
 
-  /** Sends everything held (one attempt each) and waits for the deletes. */
+  /** Sends everything held (one attempt each), without lingering, and waits for the deletes. */
   async #flush(): Promise<void> {
     clearTimeout(this.#retryTimer);
-    clearTimeout(this.#lingering);
-    this.#lingering = undefined;
+    this.#stopLingering();
     this.#backingOff = false;
     this.#sendFailures = 0;
-    while (this.#heldCount > 0 || this.#sends.size > 0) {
-      this.#sendHeld();
-      await Promise.all(this.#sends);
-      // A failed send during the flush leaves the rest to the sweep.
-      if (this.#sendFailures > 0) break;
+    this.#flushing = true;
+    try {
+      while (this.#heldCount > 0 || this.#sends.size > 0) {
+        this.#sendWhenDue();
+        await Promise.all(this.#sends);
+        // A failed send during the flush leaves the rest to the sweep.
+        if (this.#sendFailures > 0) break;
+      }
+    } finally {
+      this.#flushing = false;
     }
     await this.#flushDeletes();
   }

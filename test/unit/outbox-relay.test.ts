@@ -174,6 +174,32 @@ describe('OutboxRelay, own commits', () => {
     await relay.stop();
   });
 
+  it('counts the linger from the commit: what waited through an earlier send goes as soon as it ends', async () => {
+    const { relay, outbox, publisher } = relayOver({ lingerMs: 40 });
+    relay.start();
+    publisher.held = true;
+    relay.committed(outbox.commit(1));
+    await vi.waitFor(() => expect(publisher.calls).toEqual([[1]]), UNTIL);
+    relay.committed(outbox.commit(2));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    relay.committed(outbox.commit(3));
+    publisher.releaseAll();
+    // 2 had lingered its 40 ms during the first send: it goes as soon as that send ends, and 3 with it.
+    await vi.waitFor(() => expect(publisher.calls).toEqual([[1], [2, 3]]), { timeout: 30, interval: 1 });
+
+    // 4 commits as a send ends: it still lingers, so that 5 can join it.
+    publisher.held = true;
+    relay.committed(outbox.commit(4));
+    await vi.waitFor(() => expect(publisher.calls).toHaveLength(3), UNTIL);
+    relay.committed(outbox.commit(5));
+    publisher.releaseAll();
+    relay.committed(outbox.commit(6));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(publisher.calls).toEqual([[1], [2, 3], [4]]);
+    await vi.waitFor(() => expect(publisher.calls).toEqual([[1], [2, 3], [4], [5, 6]]), UNTIL);
+    await relay.stop();
+  });
+
   it('sends at once, without lingering, once a full batch is held', async () => {
     const { relay, outbox, publisher } = relayOver({ lingerMs: NEVER, batchSize: 2 });
     relay.start();
