@@ -2,8 +2,9 @@
 // and no HTTP (the raw ceiling), and latency at a fixed rate. Every request is a user of its own, so every
 // answer is a 201 and every request commits.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { type Connection, createConnection, type ResultSetHeader } from 'mysql2/promise';
+import { type Connection, createConnection, createPool, type ResultSetHeader } from 'mysql2/promise';
 import { INSERT_WITH_EVENT } from '../src/adapters/mysql/attendance-store.ts';
 import { connectionOptions } from '../src/adapters/mysql/database.ts';
 import { percentile, postAtFixedRate } from './fixed-rate.ts';
@@ -88,6 +89,52 @@ export async function httpCeiling(options: {
     return { rps: commits / seconds, outcomes: { commit: commits }, errors: failures, seconds };
   } finally {
     await Promise.all(connections.map((c) => c.end().catch(() => c.destroy())));
+  }
+}
+
+/**
+ * The same transaction at a fixed rate, open loop (each latency from its due time), on a pool of connections:
+ * what the database alone answers at the rate of http.fixedRate, so that the service's p99 can be read against
+ * the database's own (a commit waits for its log flush, and that tail is the database's).
+ */
+export async function commitLatencyAtRate(options: {
+  databaseUrl: string;
+  rate: number;
+  seconds: number;
+  ownerPrefix: string;
+}): Promise<{ p50Ms: number; p99Ms: number; commits: number; failures: number }> {
+  const pool = createPool({ ...connectionOptions(options.databaseUrl), connectionLimit: 64 });
+  const latencies: number[] = [];
+  let failures = 0;
+  try {
+    const total = Math.round(options.rate * options.seconds);
+    const inFlight: Promise<void>[] = [];
+    const startedAt = performance.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - startedAt) * options.rate) / 1000) + 1);
+      for (; sent < due; sent++) {
+        const dueAt = startedAt + (sent * 1000) / options.rate;
+        const time = '2025-01-03 10:00:00.000';
+        inFlight.push(
+          pool
+            .query({ sql: INSERT_WITH_EVENT, timeout: 10_000 }, [`${options.ownerPrefix}${sent}`, time, '2025-01-03', time, null])
+            .then(
+              () => {
+                latencies.push(performance.now() - dueAt);
+              },
+              () => {
+                failures++;
+              },
+            ),
+        );
+      }
+      await sleep(1);
+    }
+    await Promise.all(inFlight);
+    return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), commits: latencies.length, failures };
+  } finally {
+    await pool.end();
   }
 }
 

@@ -25,7 +25,7 @@ import { migrate } from '../src/service.ts';
 import { eventually } from '../testkit/polling.ts';
 import { type Exit, productionStart, ServiceProcess } from '../testkit/service-process.ts';
 import { freePort } from '../testkit/stack.ts';
-import { httpCeiling, httpFixedRateLatency, httpThroughput } from './http.ts';
+import { commitLatencyAtRate, httpCeiling, httpFixedRateLatency, httpThroughput } from './http.ts';
 import { pipelineCeiling, waitForMessages } from './pipeline.ts';
 import { databaseServerPid, memoryBreakdown, type PhaseUsage, processMemory, ResourceProbe } from './probe.ts';
 import { relayLatency } from './relay.ts';
@@ -168,6 +168,11 @@ async function measureCeilings(bench: Bench) {
     () => httpCeiling({ databaseUrl, connections: CONNECTIONS, seconds: plan.seconds, ownerPrefix: `c${runId}-` }),
     (r) => r.outcomes.commit ?? 0,
   );
+  const commitLatency = await bench.phase(
+    'http.fixedRate.ceiling',
+    () => commitLatencyAtRate({ databaseUrl, rate: FIXED_RATE, seconds: plan.seconds, ownerPrefix: `l${runId}-` }),
+    (r) => r.commits,
+  );
   const topics = { dating: `bench.${runId}.ceiling.dating`, study: `bench.${runId}.ceiling.study` };
   await ensureTopics({
     brokers: [bench.stack.kafkaBootstrap],
@@ -188,7 +193,7 @@ async function measureCeilings(bench: Bench) {
       }),
     () => bench.workload.messages.length,
   );
-  return { http, pipeline };
+  return { http, commitLatency, pipeline };
 }
 
 /** Start-up on a fresh database (the service applies the migrations), then a graceful stop. */
@@ -367,7 +372,7 @@ async function main(): Promise<void> {
     http: {
       rps: http.throughput.rps,
       ceilingRps: ceilings.http.rps,
-      fixedRate: { p50Ms: http.fixedRate.p50Ms, p99Ms: http.fixedRate.p99Ms },
+      fixedRate: { p50Ms: http.fixedRate.p50Ms, p99Ms: http.fixedRate.p99Ms, ceilingP99Ms: ceilings.commitLatency.p99Ms },
     },
     pipeline: { eventsPerSecond: ingestion.eventsPerSecond, ceilingEventsPerSecond: ceilings.pipeline.eventsPerSecond },
     relay: {
@@ -395,7 +400,7 @@ async function main(): Promise<void> {
     checks: [
       `answers: http.rps ${JSON.stringify(http.throughput.outcomes)} with ${http.throughput.errors} transport errors; fixed rate ${JSON.stringify(http.fixedRate.outcomes)}; relay phase ${http.relay.created} created, ${http.relay.received} events received; three instances ${multiInstance.created} created, ${multiInstance.received} received, p99 per instance ${multiInstance.instances.map((i) => `${i.p99Ms} ms`).join(' / ')}`,
       `pipeline: ${workload.messages.length} events in, ${workload.unique} unique, ${ingestion.stored} stored; ${ingestion.seconds.toFixed(2)} s from ready (spawn to ready ${Math.round(ingestion.readyMs)} ms)`,
-      `ceilings: http ${ceilings.http.errors} failed transactions; pipeline database ${ceilings.pipeline.databaseSeconds.toFixed(2)} s, Kafka ${ceilings.pipeline.kafkaSeconds.toFixed(2)} s`,
+      `ceilings: http ${ceilings.http.errors} failed transactions, ${ceilings.commitLatency.failures} at the fixed rate (p50 ${ceilings.commitLatency.p50Ms.toFixed(1)} ms); pipeline database ${ceilings.pipeline.databaseSeconds.toFixed(2)} s, Kafka ${ceilings.pipeline.kafkaSeconds.toFixed(2)} s`,
       `memory (MB): after the pipeline ${describeMemory(ingestion.memoryAfter)}; at the end ${describeMemory(memoryAtEnd)}`,
       `service: idle RSS ${Math.round(startUp.idleRssMb)} MB; ${logErrors} error lines in its log; exit codes ${startUp.exit} and ${exit}; outbox empty ${http.outboxDrainMs} ms after http.rps`,
     ],
