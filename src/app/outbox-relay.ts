@@ -124,6 +124,8 @@ export class OutboxRelay {
   #held: Held[] = [];
   #heldCount = 0;
   readonly #sends = new Set<Promise<void>>();
+  /** Outbox ids this instance is sending, or has sent and not deleted yet: its sweep leaves them alone. */
+  readonly #ownRows = new Set<number>();
   /** Consecutive failed sends. */
   #sendFailures = 0;
   /** After a failed send, until its backoff ends: commits are held but not sent. */
@@ -169,9 +171,9 @@ export class OutboxRelay {
    * is held, one send at a time: what commits meanwhile waits for the next. A flush sends at once.
    */
   #sendWhenDue(): void {
-    if (this.#heldCount === 0 || this.#sends.size >= SENDS_IN_FLIGHT || this.#backingOff || this.#lingering !== undefined) {
-      return;
-    }
+    if (this.#sends.size >= SENDS_IN_FLIGHT || this.#backingOff || this.#lingering !== undefined) return;
+    this.#leaveStaleToSweep();
+    if (this.#heldCount === 0) return;
     const { lingerMs, batchSize } = this.#options;
     const wait = (this.#held[0]?.committedAt ?? 0) + lingerMs - performance.now();
     if (wait > 0 && this.#heldCount < batchSize && !this.#flushing) {
@@ -235,6 +237,20 @@ export class OutboxRelay {
     return total;
   }
 
+  /**
+   * Drops what has been held for half the sweep age already (a broker that hung or refused meanwhile): those
+   * rows are the sweep's now, and sending them from here too would send them twice.
+   */
+  #leaveStaleToSweep(): void {
+    const handedOverBefore = performance.now() - this.#options.sweepAfterMs / 2;
+    let stale = 0;
+    while (stale < this.#held.length && (this.#held[stale]?.committedAt ?? 0) < handedOverBefore) {
+      this.#heldCount -= this.#held[stale]?.events.length ?? 0;
+      stale++;
+    }
+    if (stale > 0) this.#held.splice(0, stale);
+  }
+
   /** The oldest held transactions, whole, up to about `batchSize` events. */
   #takeHeld(): Held[] {
     const { batchSize } = this.#options;
@@ -252,6 +268,7 @@ export class OutboxRelay {
   async #send(batch: Held[]): Promise<void> {
     const { publisher, observer, log } = this.#options;
     const events = batch.length === 1 ? (batch[0]?.events ?? []) : batch.flatMap((held) => held.events);
+    for (const event of events) this.#ownRows.add(event.outboxId);
     try {
       await publisher.publish(events);
     } catch (error) {
@@ -264,6 +281,7 @@ export class OutboxRelay {
           'outbox relay could not publish; the sweep will send these events',
         );
       }
+      for (const event of events) this.#ownRows.delete(event.outboxId);
       if (!this.#backingOff) {
         this.#backingOff = true;
         this.#retryTimer = setTimeout(
@@ -329,6 +347,7 @@ export class OutboxRelay {
       const ids = this.#acknowledged.splice(0, DELETE_CHUNK);
       try {
         await outbox.markPublished(ids);
+        for (const id of ids) this.#ownRows.delete(id);
         if (this.#deleteFailures > 0) log.info({ failures: this.#deleteFailures }, 'outbox deletes recovered');
         this.#deleteFailures = 0;
       } catch (error) {
@@ -338,6 +357,7 @@ export class OutboxRelay {
         }
         // Kept for the next attempt; past the bound, the sweep sends those rows again (same event-id).
         if (this.#acknowledged.length + ids.length <= MAX_UNDELETED_IDS) this.#acknowledged.unshift(...ids);
+        else for (const id of ids) this.#ownRows.delete(id);
         if (!this.#accepting) return;
         await pause(backoffMs(this.#deleteFailures, FAILURE_BACKOFF));
       }
@@ -399,7 +419,10 @@ export class OutboxRelay {
   async #sweepOnce(minAgeMs: number): Promise<number> {
     const { outbox, publisher, batchSize, observer } = this.#options;
     if (!outbox.holdsSweepLease) return 0;
-    const events = await outbox.leftBehind(minAgeMs, batchSize);
+    const read = await outbox.leftBehind(minAgeMs, batchSize);
+    // Rows this instance is sending itself (a send slower than the sweep age: a broker that hangs or has just
+    // come back) or has sent and is about to delete are left alone; if that send fails, the next sweep takes them.
+    const events = this.#ownRows.size === 0 ? read : read.filter((e) => !this.#ownRows.has(e.outboxId));
     if (events.length === 0) return 0;
     const readAt = performance.now();
     await publisher.publish(events);

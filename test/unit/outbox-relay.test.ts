@@ -261,6 +261,21 @@ describe('OutboxRelay, own commits', () => {
     await relay.stop();
   });
 
+  it('leaves to the sweep what it has held for half the sweep age, instead of sending it twice', async () => {
+    const { relay, outbox, publisher } = relayOver();
+    relay.start();
+    publisher.held = true;
+    relay.committed(outbox.commit(1));
+    relay.committed(outbox.commit(2));
+    // The broker hangs on 1 while 2 waits: past half the sweep age, 2 is the sweep's.
+    await new Promise((resolve) => setTimeout(resolve, SWEEP_AFTER_MS / 2 + 50));
+    relay.committed(outbox.commit(3));
+    publisher.releaseAll();
+    await vi.waitFor(() => expect(publisher.calls).toEqual([[1], [3]]), UNTIL);
+    await vi.waitFor(() => expect(outbox.pendingIds()).toEqual([2]), UNTIL);
+    await relay.stop();
+  });
+
   it('retries the delete of acknowledged rows rather than letting the sweep send them again', async () => {
     const { relay, outbox, publisher } = relayOver();
     relay.start();
@@ -323,6 +338,22 @@ describe('OutboxRelay, sweep', () => {
 
     outbox.age(SWEEP_AFTER_MS);
     await vi.waitFor(() => expect(publisher.published).toEqual([1, 2, 3]), UNTIL);
+    await relay.stop();
+  });
+
+  it("leaves alone rows that this instance's own send still carries, however long that send takes", async () => {
+    const { relay, outbox, publisher } = relayOver({ sweepIntervalMs: 5 });
+    relay.start();
+    publisher.held = true;
+    relay.committed(outbox.commit(1));
+    await vi.waitFor(() => expect(publisher.calls).toEqual([[1]]), UNTIL);
+    outbox.age(SWEEP_AFTER_MS);
+    const reads = outbox.sweepReads;
+    await vi.waitFor(() => expect(outbox.sweepReads).toBeGreaterThan(reads + 2), UNTIL);
+    expect(publisher.calls).toEqual([[1]]);
+    publisher.releaseAll();
+    await vi.waitFor(() => expect(outbox.rows).toEqual([]), UNTIL);
+    expect(publisher.published).toEqual([1]);
     await relay.stop();
   });
 
