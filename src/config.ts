@@ -225,7 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
     consumerMaxBatch: integer(env, 'KAFKA_CONSUMER_MAX_BATCH', 2000, 1, 50000),
     outboxPollIntervalMs: integer(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 5, 60000),
     outboxSweepAfterMs: integer(env, 'OUTBOX_SWEEP_AFTER_MS', 2000, 0, 3_600_000),
-    outboxLingerMs: integer(env, 'OUTBOX_LINGER_MS', 2, 0, 1000),
+    outboxLingerMs: integer(env, 'OUTBOX_LINGER_MS', 5, 0, 1000),
     outboxBatchSize: integer(env, 'OUTBOX_BATCH_SIZE', 2000, 1, 50000),
     outboxMaxAgeMs: integer(env, 'OUTBOX_MAX_AGE_MS', 30000, 100, 86_400_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15000, 100, 600000),
