@@ -47,7 +47,10 @@ export interface Config {
   consumerMaxBatch: number;
   /** How often the sweep lease holder looks for outbox rows left behind. */
   outboxPollIntervalMs: number;
-  /** Age past which an outbox row counts as left behind by its instance, and is swept. */
+  /**
+   * Age past which an outbox row counts as left behind by its instance, and is swept. At least 200 ms: an
+   * instance hands what it has held for half this age to the sweep, so a tiny value would leave it all there.
+   */
   outboxSweepAfterMs: number;
   /** How long a commit waits for others to share its produce request. */
   outboxLingerMs: number;
@@ -224,7 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     consumersEnabled: flag(env, 'KAFKA_CONSUMERS_ENABLED', true),
     consumerMaxBatch: integer(env, 'KAFKA_CONSUMER_MAX_BATCH', 2000, 1, 50000),
     outboxPollIntervalMs: integer(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 5, 60000),
-    outboxSweepAfterMs: integer(env, 'OUTBOX_SWEEP_AFTER_MS', 2000, 0, 3_600_000),
+    outboxSweepAfterMs: integer(env, 'OUTBOX_SWEEP_AFTER_MS', 2000, 200, 3_600_000),
     outboxLingerMs: integer(env, 'OUTBOX_LINGER_MS', 5, 0, 1000),
     outboxBatchSize: integer(env, 'OUTBOX_BATCH_SIZE', 2000, 1, 50000),
     outboxMaxAgeMs: integer(env, 'OUTBOX_MAX_AGE_MS', 30000, 100, 86_400_000),
