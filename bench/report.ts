@@ -158,7 +158,7 @@ export async function writeReport(options: {
     `# Benchmark run ${run.date}`,
     '',
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, MariaDB ${m.database}, Kafka ${m.kafka}.`,
-    `Command: \`${run.command}\`; the service ran as \`${run.serviceCommand}\` (package.json \`start\`).`,
+    `Command: \`${run.command}\`; the service ran as \`${run.serviceCommand}\` (what package.json \`start\` runs once the build exists).`,
     '',
     markdownTable(figures),
     '',

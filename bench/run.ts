@@ -399,7 +399,7 @@ async function main(): Promise<void> {
     run: {
       date: new Date().toISOString(),
       command,
-      serviceCommand: productionStart().command,
+      serviceCommand: productionStart().run,
       quick: flags.quick,
       serviceEnvOverrides: overrides,
       machine,
