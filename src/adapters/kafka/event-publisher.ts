@@ -1,5 +1,5 @@
 // The relay's way out: a batch of pending events becomes Kafka messages (CloudEvents binary mode, the record's
-// userId as key), sent in outbox order, one size-bounded request after the other.
+// userId as key), sent in the order given, one size-bounded request after the other.
 
 import type { EventPublisher, RecordEvent } from '../../app/outbox-relay.ts';
 import type { TopicNames } from '../../config.ts';
@@ -20,7 +20,7 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   async publish(events: readonly RecordEvent[]): Promise<void> {
-    // One request after the other, never in parallel: each key's events stay in order.
+    // One request after the other: the idempotent producer takes one send at a time (kafka-clients.ts).
     const messages = events.map((e) => this.#eventMessage(e, publishedTopic(e.kind, this.#topics)));
     for (const request of inRequests(messages)) await this.#producer.send({ messages: request });
   }
@@ -57,8 +57,8 @@ const CLOUDEVENTS_SPEC_VERSION = bytes('1.0');
 
 /**
  * The builder of every event message (used by the relay, and so by republish, and by the benchmark's
- * ceiling): exactly its kind's payload fields, the record's userId as key (one user's events share a partition
- * and so keep their order), our own headers and the CloudEvents ones. Everything that does not change from
+ * ceiling): exactly its kind's payload fields, the record's userId as key (one user's events share a partition,
+ * the one a Java producer would choose), our own headers and the CloudEvents ones. Everything that does not change from
  * one event to the next (header names, the source, each type's names) is encoded once here, so that a
  * message costs only the bytes of its id and its time.
  */
