@@ -15,7 +15,7 @@ import type { OwnerId } from '../../domain/owner-id.ts';
 import { attendance as attendanceKind } from '../../record-kinds/attendance.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../../record-kinds/row-text.ts';
 import { type Database, isDeadlock, isDuplicateKey, releaseAfterFailure, storeErrorOf } from './database.ts';
-import { isDeadlineExpired, withDeadline } from './deadline.ts';
+import { onConnectionWithDeadline, withDeadline } from './deadline.ts';
 
 /** The record and its outbox row in one round trip; the benchmark's raw ceiling runs this same statement. */
 export const INSERT_WITH_EVENT = `START TRANSACTION;
@@ -175,38 +175,9 @@ export class MysqlAttendanceStore implements AttendanceStore {
     return outcomes;
   }
 
-  /** One attempt under the deadline; past it the connection is destroyed, so that the pool never hands it out again. */
-  async #inTransaction<R>(work: (connection: PoolConnection) => Promise<R>): Promise<R> {
-    /** The connection while the attempt holds it; cleared once it is back in the pool. */
-    let held: PoolConnection | undefined;
-    let expired = false;
-    const attempt = async () => {
-      const connection = await this.#database.pool.getConnection();
-      if (expired) {
-        connection.release();
-        throw new Error('attendance group abandoned at its deadline');
-      }
-      held = connection;
-      try {
-        const result = await work(connection);
-        held = undefined;
-        connection.release();
-        return result;
-      } catch (error) {
-        held = undefined;
-        if (!expired) await releaseAfterFailure(connection, error);
-        throw error;
-      }
-    };
-    try {
-      return await withDeadline(attempt(), this.#timeoutMs, 'attendance group insert');
-    } catch (error) {
-      if (isDeadlineExpired(error)) {
-        expired = true;
-        held?.destroy();
-      }
-      throw error;
-    }
+  /** One attempt under the deadline (see onConnectionWithDeadline). */
+  #inTransaction<R>(work: (connection: PoolConnection) => Promise<R>): Promise<R> {
+    return onConnectionWithDeadline(this.#database.pool, this.#timeoutMs, 'attendance group insert', work);
   }
 
   async findByUserAndDate(userId: OwnerId, date: BusinessDate): Promise<AttendanceRecord | undefined> {

@@ -1,3 +1,6 @@
+import type { PoolConnection, Pool as PromisePool } from 'mysql2/promise';
+import { releaseAfterFailure } from './database.ts';
+
 const EXPIRED = Symbol('deadline expired');
 
 /** True for the error withDeadline rejects with (not for a timeout the driver reports itself). */
@@ -16,4 +19,48 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
     }, ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs `work` on a pooled connection under a deadline, connection wait included. Past the deadline the
+ * connection is destroyed, since its statement may never answer: the pool neither reuses nor waits for it. A
+ * failure otherwise rolls back (or drops a broken connection) before it is passed on.
+ */
+export async function onConnectionWithDeadline<R>(
+  pool: PromisePool,
+  ms: number,
+  what: string,
+  work: (connection: PoolConnection) => Promise<R>,
+): Promise<R> {
+  /** The connection while the attempt holds it; cleared once it is back in the pool. */
+  let held: PoolConnection | undefined;
+  let expired = false;
+  const attempt = async () => {
+    const connection = await pool.getConnection();
+    if (expired) {
+      connection.release();
+      throw new Error(`${what} abandoned at its deadline`);
+    }
+    held = connection;
+    try {
+      const result = await work(connection);
+      held = undefined;
+      connection.release();
+      return result;
+    } catch (error) {
+      held = undefined;
+      // Past the deadline the connection is destroyed already.
+      if (!expired) await releaseAfterFailure(connection, error);
+      throw error;
+    }
+  };
+  try {
+    return await withDeadline(attempt(), ms, what);
+  } catch (error) {
+    if (isDeadlineExpired(error)) {
+      expired = true;
+      held?.destroy();
+    }
+    throw error;
+  }
 }

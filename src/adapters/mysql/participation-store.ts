@@ -16,8 +16,8 @@ import type { CommittedEvent, OnCommitted } from '../../app/outbox-relay.ts';
 import type { Participation, ParticipationStore } from '../../app/record-participations.ts';
 import { participationKey } from '../../domain/participation.ts';
 import type { ParticipationKind, StoredRecord } from '../../record-kinds/record-kind.ts';
-import { type Database, isDeadlock, isDuplicateKey, releaseAfterFailure, storeErrorOf } from './database.ts';
-import { isDeadlineExpired, withDeadline } from './deadline.ts';
+import { type Database, isDeadlock, isDuplicateKey, storeErrorOf } from './database.ts';
+import { onConnectionWithDeadline } from './deadline.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -52,41 +52,14 @@ export class MysqlParticipationStore implements ParticipationStore {
     }
   }
 
-  async #inTransaction<R>(work: (connection: PoolConnection) => Promise<R>): Promise<R> {
-    /** The connection while the attempt holds it; cleared once it is back in the pool. */
-    let held: PoolConnection | undefined;
-    let expired = false;
-    const attempt = async () => {
-      const connection = await this.#database.pool.getConnection();
-      if (expired) {
-        connection.release();
-        throw new Error('participation batch abandoned at its deadline');
-      }
-      held = connection;
-      try {
-        await connection.query('START TRANSACTION');
-        const result = await work(connection);
-        await connection.query('COMMIT');
-        held = undefined;
-        connection.release();
-        return result;
-      } catch (error) {
-        held = undefined;
-        // Past the deadline the connection is destroyed already.
-        if (!expired) await releaseAfterFailure(connection, error);
-        throw error;
-      }
-    };
-    try {
-      return await withDeadline(attempt(), this.#timeoutMs, 'participation batch');
-    } catch (error) {
-      if (isDeadlineExpired(error)) {
-        expired = true;
-        // Its statement may never answer: the connection goes, so the pool neither reuses nor waits for it.
-        held?.destroy();
-      }
-      throw error;
-    }
+  /** One attempt at the batch's transaction under the deadline (see onConnectionWithDeadline). */
+  #inTransaction<R>(work: (connection: PoolConnection) => Promise<R>): Promise<R> {
+    return onConnectionWithDeadline(this.#database.pool, this.#timeoutMs, 'participation batch', async (connection) => {
+      await connection.query('START TRANSACTION');
+      const result = await work(connection);
+      await connection.query('COMMIT');
+      return result;
+    });
   }
 }
 
