@@ -26,27 +26,34 @@ export async function postAtFixedRate(options: {
 }): Promise<FixedRateResult> {
   const url = new URL('/api/attendance', options.baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
-  const total = Math.round(options.rate * options.seconds);
-  const result: FixedRateResult = { requests: total, statuses: {}, latenciesMs: [] };
+  const result: FixedRateResult = { requests: Math.round(options.rate * options.seconds), statuses: {}, latenciesMs: [] };
+  await atFixedRate(options, async (i, dueAt) => {
+    const status = await post(url, agent, `${options.ownerPrefix}${i}`);
+    result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+    if (status >= 200 && status < 300) result.latenciesMs.push(performance.now() - dueAt);
+  });
+  agent.destroy();
+  return result;
+}
+
+/**
+ * Calls `fire(i, dueAt)` for i = 0 … rate × seconds - 1, each at its due time `start + i / rate` whether or not
+ * earlier calls have settled (open loop), and settles once every call has.
+ */
+export async function atFixedRate(
+  load: { rate: number; seconds: number },
+  fire: (i: number, dueAt: number) => Promise<void>,
+): Promise<void> {
+  const total = Math.round(load.rate * load.seconds);
   const inFlight: Promise<void>[] = [];
   const startedAt = performance.now();
   let sent = 0;
   while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - startedAt) * options.rate) / 1000) + 1);
-    for (; sent < due; sent++) {
-      const dueAt = startedAt + (sent * 1000) / options.rate;
-      inFlight.push(
-        post(url, agent, `${options.ownerPrefix}${sent}`).then((status) => {
-          result.statuses[status] = (result.statuses[status] ?? 0) + 1;
-          if (status >= 200 && status < 300) result.latenciesMs.push(performance.now() - dueAt);
-        }),
-      );
-    }
+    const due = Math.min(total, Math.floor(((performance.now() - startedAt) * load.rate) / 1000) + 1);
+    for (; sent < due; sent++) inFlight.push(fire(sent, startedAt + (sent * 1000) / load.rate));
     await sleep(1);
   }
   await Promise.all(inFlight);
-  agent.destroy();
-  return result;
 }
 
 function post(url: URL, agent: Agent, ownerId: string): Promise<number> {

@@ -2,12 +2,11 @@
 // and no HTTP (the raw ceiling), and latency at a fixed rate. Every request is a user of its own, so every
 // answer is a 201 and every request commits.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { type Connection, createConnection, createPool, type ResultSetHeader } from 'mysql2/promise';
 import { INSERT_WITH_EVENT } from '../src/adapters/mysql/attendance-store.ts';
 import { connectionOptions } from '../src/adapters/mysql/database.ts';
-import { percentile, postAtFixedRate } from './fixed-rate.ts';
+import { atFixedRate, percentile, postAtFixedRate } from './fixed-rate.ts';
 
 export interface ThroughputResult {
   rps: number;
@@ -107,31 +106,19 @@ export async function commitLatencyAtRate(options: {
   const latencies: number[] = [];
   let failures = 0;
   try {
-    const total = Math.round(options.rate * options.seconds);
-    const inFlight: Promise<void>[] = [];
-    const startedAt = performance.now();
-    let sent = 0;
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - startedAt) * options.rate) / 1000) + 1);
-      for (; sent < due; sent++) {
-        const dueAt = startedAt + (sent * 1000) / options.rate;
-        const time = '2025-01-03 10:00:00.000';
-        inFlight.push(
-          pool
-            .query({ sql: INSERT_WITH_EVENT, timeout: 10_000 }, [`${options.ownerPrefix}${sent}`, time, '2025-01-03', time, null])
-            .then(
-              () => {
-                latencies.push(performance.now() - dueAt);
-              },
-              () => {
-                failures++;
-              },
-            ),
-        );
-      }
-      await sleep(1);
-    }
-    await Promise.all(inFlight);
+    const time = '2025-01-03 10:00:00.000';
+    await atFixedRate(options, (i, dueAt) =>
+      pool
+        .query({ sql: INSERT_WITH_EVENT, timeout: 10_000 }, [`${options.ownerPrefix}${i}`, time, '2025-01-03', time, null])
+        .then(
+          () => {
+            latencies.push(performance.now() - dueAt);
+          },
+          () => {
+            failures++;
+          },
+        ),
+    );
     return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), commits: latencies.length, failures };
   } finally {
     await pool.end();

@@ -272,19 +272,7 @@ async function measureHttp(bench: Bench, measured: ServiceProcess) {
     (r) => r.outcomes[201] ?? 0,
   );
   await waitForEmptyOutbox(bench);
-  const relay = await bench.phase(
-    'relay',
-    () =>
-      relayLatency({
-        targets: [{ baseUrl, ownerPrefix: `r${runId}-` }],
-        bootstrap: bench.stack.kafkaBootstrap,
-        topic: bench.config.topics.attendanceRecorded,
-        rate: RELAY_RATE,
-        seconds: plan.seconds,
-        runPrefix: `r${runId}-`,
-      }),
-    (r) => r.created,
-  );
+  const relay = await relayPhase(bench, 'relay', [baseUrl], `r${runId}-`);
   await waitForEmptyOutbox(bench);
   const throughput = await bench.phase(
     'http.rps',
@@ -292,6 +280,23 @@ async function measureHttp(bench: Bench, measured: ServiceProcess) {
     (r) => r.outcomes[201] ?? 0,
   );
   return { fixedRate, relay, throughput, outboxDrainMs: Math.round(await waitForEmptyOutbox(bench)) };
+}
+
+/** Commit → ack at the relay's rate, spread over the instances at `baseUrls`, users named `${runPrefix}<instance>-<n>`. */
+function relayPhase(bench: Bench, name: string, baseUrls: string[], runPrefix: string) {
+  return bench.phase(
+    name,
+    () =>
+      relayLatency({
+        targets: baseUrls.map((baseUrl, i) => ({ baseUrl, ownerPrefix: `${runPrefix}${i}-` })),
+        bootstrap: bench.stack.kafkaBootstrap,
+        topic: bench.config.topics.attendanceRecorded,
+        rate: RELAY_RATE,
+        seconds: plan.seconds,
+        runPrefix,
+      }),
+    (r) => r.created,
+  );
 }
 
 /**
@@ -305,19 +310,11 @@ async function measureMultiInstanceRelay(bench: Bench, measured: ServiceProcess)
   try {
     await Promise.all(others.map((other) => other.waitUntil('ready', READY_POLL_MS)));
     await waitForEmptyOutbox(bench);
-    const instances = [measured, ...others];
-    return await bench.phase(
+    return await relayPhase(
+      bench,
       'relay.multiInstance',
-      () =>
-        relayLatency({
-          targets: instances.map((instance, i) => ({ baseUrl: instance.baseUrl, ownerPrefix: `m${runId}-${i}-` })),
-          bootstrap: bench.stack.kafkaBootstrap,
-          topic: bench.config.topics.attendanceRecorded,
-          rate: RELAY_RATE,
-          seconds: plan.seconds,
-          runPrefix: `m${runId}-`,
-        }),
-      (r) => r.created,
+      [measured, ...others].map((instance) => instance.baseUrl),
+      `m${runId}-`,
     );
   } finally {
     await Promise.all(others.map((other) => other.stop().catch(() => undefined)));
