@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { originalFrame, serviceFile } from './original-source.ts';
+import { originalFrame, serviceFile } from '../scripts/lib/original-source.ts';
 
 interface ProfileNode {
   id: number;

@@ -1,6 +1,7 @@
-// The service runs bundled (dist/service.js, see scripts/build.ts): a profiled frame in the bundle is traced
-// back through the bundle's source map to the file it was written in, a package's under node_modules or the
-// service's under src/, so that profiles are still read by package and by source file.
+// The service runs bundled (dist/service.js, see scripts/build.ts): a place in the bundle is traced back
+// through the bundle's source map to the file it was written in, a package's under node_modules or the
+// service's under src/, so that profiles are still read by package and by source file, and stack traces by
+// the line that threw.
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +29,12 @@ function sourceMapOf(url: string): SourceMap | undefined {
 }
 
 /** The frame's place in its original source; unchanged for a file that has no source map beside it. */
-export function originalFrame(frame: CallFrame): { url: string; lineNumber: number } {
-  if (!frame.url.startsWith('file:') || frame.url.includes('/node_modules/')) return frame;
+export function originalFrame(frame: CallFrame): Required<CallFrame> {
+  const unchanged = { ...frame, columnNumber: frame.columnNumber ?? 0 };
+  if (!frame.url.startsWith('file:') || frame.url.includes('/node_modules/')) return unchanged;
   const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber ?? 0);
-  if (entry === undefined || !('originalSource' in entry)) return frame;
-  return { url: entry.originalSource, lineNumber: entry.originalLine };
+  if (entry === undefined || !('originalSource' in entry)) return unchanged;
+  return { url: entry.originalSource, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
 }
 
 /** A file of the service: its path under src/. */
