@@ -4,7 +4,7 @@
 // memory, read from /proc (VmHWM is the kernel's own high-water mark of the resident set).
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -24,7 +24,10 @@ export interface PhaseUsage {
   seconds: number;
   /** CLOCK_MONOTONIC in µs, the clock of V8's CPU profiles: to cut a --cpu-prof profile into phases. */
   monotonicUs: [number, number];
-  /** % of one core per process; the machine's busy % is out of 100 × cores. */
+  /**
+   * % of one core per process (`kafka.jit`: the part of `kafka` spent compiling in the JIT); the machine's
+   * busy % is out of 100 × cores.
+   */
   cpuPercent: Record<string, number>;
   /** MariaDB counters per second. */
   mariadbPerSecond: Record<string, number>;
@@ -89,6 +92,16 @@ function cpuTicks(pids: Record<string, number | undefined>): Record<string, numb
       // The process is gone; it is left out of this phase.
     }
   }
+  // The broker is a fresh JVM: its JIT compiler threads turn whatever gets hot into machine code during the
+  // first minutes, which a long-running broker did long ago. Counted apart, so that the broker's CPU per
+  // request can be read both with and without that one-off cost.
+  if (pids.kafka !== undefined) {
+    try {
+      ticks['kafka.jit'] = jitCompilerTicksOf(pids.kafka);
+    } catch {
+      // As above: the broker is gone.
+    }
+  }
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
   // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
   ticks.machine = cpu.slice(0, 8).reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + value), 0);
@@ -114,6 +127,23 @@ export function cpuTicksOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** utime + stime of a JVM's JIT compiler threads (HotSpot names them "C1 CompilerThreadN" and "C2 ..."). */
+function jitCompilerTicksOf(pid: number): number {
+  let ticks = 0;
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!/^C[12] CompilerThre/.test(name)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ticks;
 }
 
 /** A reader of /proc/<pid>/status's "Field:   123 kB" lines, read once. */

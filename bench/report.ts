@@ -110,28 +110,32 @@ export function markdownTable(figures: Figures): string {
 
 /**
  * Where the cores went in each phase: % of one core per process, what else ran on the machine (the noise), and
- * CPU time per operation, which other load disturbs much less than a rate does.
+ * CPU time per operation, which other load disturbs much less than a rate does. The broker's JIT compiling is
+ * shown apart too: the benchmark's broker is a fresh JVM, and what it compiles during a phase is a one-off
+ * cost that a broker running for days has paid long ago.
  */
 export function usageTable(phases: Record<string, PhaseUsage>, cores: number): string {
   const processes = ['service', 'mariadb', 'kafka', 'bench'];
   const lines = [
-    `| phase | s | ops | ${processes.join(' | ')} | others | machine (of ${cores * 100}) | µs CPU/op ${processes.join(' / ')} | MariaDB commits/s | fsyncs/s | service peak RSS |`,
-    `|---|---:|---:|${processes.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|`,
+    `| phase | s | ops | ${processes.join(' | ')} | others | machine (of ${cores * 100}) | µs CPU/op ${processes.join(' / ')} | MariaDB commits/s | fsyncs/s | service peak RSS | kafka: JIT compiling | kafka µs/op without JIT |`,
+    `|---|---:|---:|${processes.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const [name, usage] of Object.entries(phases)) {
     const cpu = processes.map((p) => (usage.cpuPercent[p] === undefined ? '' : `${Math.round(usage.cpuPercent[p])} %`));
     // Whatever else ran on the machine meanwhile (other test suites): the noise in this phase's figures.
     const others = (usage.cpuPercent.machine ?? 0) - processes.reduce((sum, p) => sum + (usage.cpuPercent[p] ?? 0), 0);
-    const perOp = processes
-      .map((p) => {
-        const percent = usage.cpuPercent[p];
-        if (percent === undefined || !usage.operations) return '–';
-        return String(Math.round(((percent / 100) * usage.seconds * 1e6) / usage.operations));
-      })
-      .join(' / ');
+    const perOpOf = (percent: number | undefined) =>
+      percent === undefined || !usage.operations
+        ? '–'
+        : String(Math.round(((percent / 100) * usage.seconds * 1e6) / usage.operations));
+    const perOp = processes.map((p) => perOpOf(usage.cpuPercent[p])).join(' / ');
+    const kafka = usage.cpuPercent.kafka;
+    const jit = usage.cpuPercent['kafka.jit'];
+    const jitShare = jit === undefined ? '' : `${Math.round(jit)} %`;
+    const kafkaWithoutJit = kafka === undefined || jit === undefined ? '–' : perOpOf(kafka - jit);
     const rss = usage.servicePeakRssMb === undefined ? '' : `${Math.round(usage.servicePeakRssMb)} MB`;
     lines.push(
-      `| ${name} | ${usage.seconds} | ${number(usage.operations ?? 0)} | ${cpu.join(' | ')} | ${Math.max(0, Math.round(others))} % | ${Math.round(usage.cpuPercent.machine ?? 0)} % | ${perOp} | ${number(usage.mariadbPerSecond.Com_commit ?? 0)} | ${number(usage.mariadbPerSecond.Innodb_data_fsyncs ?? 0)} | ${rss} |`,
+      `| ${name} | ${usage.seconds} | ${number(usage.operations ?? 0)} | ${cpu.join(' | ')} | ${Math.max(0, Math.round(others))} % | ${Math.round(usage.cpuPercent.machine ?? 0)} % | ${perOp} | ${number(usage.mariadbPerSecond.Com_commit ?? 0)} | ${number(usage.mariadbPerSecond.Innodb_data_fsyncs ?? 0)} | ${rss} | ${jitShare} | ${kafkaWithoutJit} |`,
     );
   }
   return lines.join('\n');
