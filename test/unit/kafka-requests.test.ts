@@ -23,6 +23,17 @@ describe('inRequests', () => {
     }
   });
 
+  it('counts header bytes, as the relay sends them (a Map of Buffers)', () => {
+    const messages = Array.from({ length: 10 }, (_, n) => ({
+      key: `user-${n}`,
+      value: '{}',
+      headers: new Map([[Buffer.from('traceparent'), Buffer.alloc(100_000)]]),
+    }));
+    const requests = inRequests(messages, 512 * 1024);
+    expect(requests.map((r) => r.length)).toEqual([5, 5]);
+    expect(requests.flat()).toEqual(messages);
+  });
+
   it('sends a message larger than the limit on its own', () => {
     const messages = [message(1, 10), message(2, 600_000), message(3, 10)];
     expect(inRequests(messages, 512 * 1024).map((r) => r.length)).toEqual([1, 1, 1]);
