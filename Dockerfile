@@ -30,6 +30,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # The same memory settings as `npm start` (docs/benchmarks.md): a young generation of at most 8 MB semi-spaces
 # (Node 24 otherwise lets it grow to 128 MB under load); an old generation that grows by 10 % over what a full
 # GC left alive instead of by up to 4x (a soft bound, not a cap: it cannot end in an out-of-memory crash); and
-# two malloc arenas instead of one per thread, whose fragments held 20-40 MB.
+# two malloc arenas instead of one per thread, whose fragments held 20-40 MB. --expose-gc lets the service
+# give memory back once it has been idle for a while (src/app/idle-memory.ts).
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=10", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=10", "--expose-gc", "dist/main.js"]

@@ -35,13 +35,21 @@ export function serviceEnvironment(overrides: Record<string, string> = {}): Serv
   );
 }
 
-/** The service of `environment` as a process of its own on a free port, its log in the run's log directory. */
-export async function serviceProcess(name: string, environment: ServiceEnvironment): Promise<ServiceProcess> {
+/**
+ * The service of `environment` as a process of its own on a free port, its log in the run's log directory;
+ * `nodeFlags` before the entry (e.g. `npm start`'s).
+ */
+export async function serviceProcess(
+  name: string,
+  environment: ServiceEnvironment,
+  nodeFlags: string[] = [],
+): Promise<ServiceProcess> {
   const port = await freePort();
   return new ServiceProcess({
     name,
     port,
     env: { ...process.env, ...environment.env },
     logFile: join(inject('serviceLogDir'), `${name}-${port}.log`),
+    nodeFlags,
   });
 }
