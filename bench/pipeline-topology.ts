@@ -11,10 +11,11 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { migrate } from '../src/service.ts';
+import { processMemory } from '../testkit/process-memory.ts';
 import { productionStart, ServiceProcess } from '../testkit/service-process.ts';
 import { freePort } from '../testkit/stack.ts';
 import { waitForMessages } from './pipeline.ts';
-import { cpuTicksOf, processMemory } from './probe.ts';
+import { cpuTicksOf } from './probe.ts';
 import { serviceEnvironment, startStack } from './stack.ts';
 import { participationWorkload, produceInput } from './workload.ts';
 

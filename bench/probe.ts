@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { procStatusKb } from '../testkit/process-memory.ts';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -121,12 +122,16 @@ function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** The name and utime + stime (clock ticks) in a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line. */
+function statTicks(stat: string): { name: string; ticks: number } {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
 /** utime + stime of a process so far, in clock ticks. */
 export function cpuTicksOf(pid: number): number {
-  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks;
 }
 
 /** utime + stime of a JVM's JIT compiler threads (HotSpot names them "C1 CompilerThreadN" and "C2 ..."). */
@@ -134,28 +139,13 @@ function jitCompilerTicksOf(pid: number): number {
   let ticks = 0;
   for (const thread of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!/^C[12] CompilerThre/.test(name)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      const stat = statTicks(readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8'));
+      if (/^C[12] CompilerThre/.test(stat.name)) ticks += stat.ticks;
     } catch {
       // The thread ended meanwhile.
     }
   }
   return ticks;
-}
-
-/** A reader of /proc/<pid>/status's "Field:   123 kB" lines, read once. */
-function procStatusKb(pid: number): (field: string) => number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-}
-
-/** Resident set of a process now and its peak since it started, in MB. */
-export function processMemory(pid: number): { rssMb: number; peakRssMb: number } {
-  const kb = procStatusKb(pid);
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
 }
 
 /**

@@ -1,17 +1,15 @@
 // Started as `npm start` starts it (its Node flags, --expose-gc among them), the service gives memory back to
 // the system once it has been idle for a while, and says so in its log.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cleanupRegistry } from '../../testkit/cleanup.ts';
 import { dropDatabase } from '../../testkit/mysql.ts';
 import { eventually } from '../../testkit/polling.ts';
+import { processMemory } from '../../testkit/process-memory.ts';
 import { productionStart } from '../../testkit/service-process.ts';
 import { serviceEnvironment, serviceProcess } from '../../testkit/test-environment.ts';
 
 const cleanup = cleanupRegistry();
-
-const residentMb = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 describe('memory while idle', () => {
   it('is given back after about 10 s without work', { timeout: 60_000 }, async () => {
@@ -21,7 +19,7 @@ describe('memory while idle', () => {
     cleanup(() => service.dispose());
     service.spawn();
     await service.waitUntil('ready');
-    const atReadyMb = residentMb(service.pid as number);
+    const atReadyMb = processMemory(service.pid as number).rssMb;
 
     const givenBack = () => /"rssMb":(\d+),"msg":"idle: memory given back"/.exec(service.log());
     expect(await eventually(() => givenBack() !== null, 30_000, 500), service.log()).toBe(true);
